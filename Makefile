@@ -1,0 +1,59 @@
+# meshbox-agent: `make run` and `make test` do all set-up themselves on a fresh machine.
+SHELL := /bin/bash
+NODE  ?= node
+NPM   ?= npm
+TS_RUN := $(NODE) --import tsx --import ./agent/polyfills.ts
+BUNDLE := dist/meshbox.mjs
+SOURCES := $(shell find agent hardware-profiles -type f \( -name '*.ts' -o -name '*.json' \) 2>/dev/null)
+UNIT_TESTS := $(shell find test/unit -name '*.test.ts' 2>/dev/null | sort)
+INTEGRATION_TESTS := $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
+NETNS_TESTS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
+# Debian packages the tests need, as "command:package".
+SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck
+
+.PHONY: all deps system-deps build run test test-unit test-integration test-netns typecheck bench clean
+
+all: build
+
+node_modules/.installed: package.json package-lock.json
+	@# npm ci rejects this lock (msgpackr-extract lists optional builds never published); install honours it.
+	$(NPM) install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.installed
+
+system-deps:
+	@missing=""; for pair in $(SYSTEM_DEPS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (install them as root; the tests that need them will say so)"; fi; fi
+
+$(BUNDLE): node_modules/.installed $(SOURCES) scripts/build.mjs
+	$(NODE) scripts/build.mjs
+
+build: $(BUNDLE)
+
+run: build
+	$(NODE) $(BUNDLE) start $(ARGS)
+
+typecheck: deps
+	$(NODE) node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
+
+test-unit: deps
+	$(TS_RUN) --test $(UNIT_TESTS)
+
+test-integration: build system-deps
+	$(TS_RUN) --test $(INTEGRATION_TESTS)
+
+test-netns: build system-deps
+	$(TS_RUN) --test $(NETNS_TESTS)
+
+test: deps system-deps typecheck build
+	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS)
+
+bench: build system-deps
+	@for f in $$(find test/bench -name '*.bench.ts' | sort); do $(TS_RUN) $$f || exit 1; done
+
+clean:
+	rm -rf dist

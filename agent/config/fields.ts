@@ -1,0 +1,65 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import { LOG_LEVELS } from '../log/logger.js'
+import type { Field } from './schema.js'
+
+const MAX_INT = Number.MAX_SAFE_INTEGER
+
+function checkMultiaddrs (value: unknown): string | undefined {
+  for (const s of value as string[]) {
+    try {
+      multiaddr(s)
+    } catch {
+      return `"${s}" is not a multiaddr (example: /ip4/0.0.0.0/tcp/4001)`
+    }
+  }
+  return undefined
+}
+
+function checkProtocolId (value: unknown): string | undefined {
+  return /^\/[a-z0-9._/-]+$/i.test(value as string) ? undefined : 'must look like /name/1.0.0'
+}
+
+/** Every configurable key. Unknown keys anywhere are an error. */
+export const FIELDS: readonly Field[] = [
+  { path: 'version', type: 'int', min: 1, max: 1, doc: 'configuration format version' },
+  { path: 'dataDir', type: 'string', doc: 'directory for the store and identity (never on JFFS2)' },
+  { path: 'profile', type: 'string', doc: 'hardware profile id (hardware-profiles/<id>.json)' },
+  { path: 'log.level', type: 'string', allowed: LOG_LEVELS, doc: 'least severe level printed' },
+  { path: 'http.host', type: 'string', doc: 'address the HTTP API binds to' },
+  { path: 'http.port', type: 'int', min: 0, max: 65535, doc: 'HTTP port (0 = any free port)' },
+  { path: 'http.maxBodyBytes', type: 'int', min: 1024, max: 16 * 1024 * 1024, doc: 'largest request body accepted' },
+  { path: 'http.requestTimeoutMs', type: 'int', min: 100, max: 600_000, doc: 'time allowed for one request' },
+  { path: 'mesh.listen', type: 'string[]', check: checkMultiaddrs, doc: 'libp2p listen multiaddrs' },
+  { path: 'mesh.announce', type: 'string[]', check: checkMultiaddrs, doc: 'extra multiaddrs to announce' },
+  { path: 'mesh.networkKeyFile', type: 'string', doc: 'private mesh key file (libp2p pnet); empty = open mesh' },
+  { path: 'mesh.dialTimeoutMs', type: 'int', min: 100, max: 120_000, doc: 'time allowed for one dial' },
+  { path: 'mesh.maxConnections', type: 'int', min: 4, max: 10_000, doc: 'connection manager ceiling' },
+  { path: 'mesh.dht.protocol', type: 'string', check: checkProtocolId, doc: 'kad-dht protocol id (keeps our DHT apart)' },
+  { path: 'mesh.discovery.enabled', type: 'bool', doc: 'find neighbours with mDNS on every usable interface' },
+  { path: 'mesh.discovery.serviceTag', type: 'string', doc: 'mDNS service name (stock libp2p: _p2p._udp.local)' },
+  { path: 'mesh.discovery.port', type: 'int', min: 1, max: 65535, doc: 'mDNS UDP port' },
+  { path: 'mesh.discovery.queryIntervalMs', type: 'int', min: 250, max: 600_000, doc: 'mDNS query period' },
+  { path: 'mesh.discovery.interfacePollMs', type: 'int', min: 250, max: 600_000, doc: 'how often interfaces are re-read' },
+  { path: 'mesh.discovery.interfaces', type: 'string[]', doc: 'interfaces to discover on; empty = every usable one' },
+  { path: 'mesh.discovery.excludeInterfaces', type: 'string[]', doc: 'interfaces never used for discovery' },
+  { path: 'mesh.relay.server', type: 'bool', doc: 'relay connections for neighbours that cannot reach each other' },
+  { path: 'mesh.relay.client', type: 'bool', doc: 'reserve slots on neighbouring relays (listen on /p2p-circuit)' },
+  { path: 'mesh.relay.maxReservations', type: 'int', min: 1, max: 10_000, doc: 'relay slots this box offers' },
+  { path: 'mesh.relay.reservationTtlMs', type: 'int', min: 10_000, max: 7 * 86_400_000, doc: 'life of one reservation' },
+  { path: 'mesh.relay.dataLimitBytes', type: 'int', min: 0, max: MAX_INT, doc: 'bytes per relayed connection; 0 = unlimited' },
+  { path: 'mesh.relay.durationLimitMs', type: 'int', min: 0, max: 2_147_483_647, doc: 'life of a relayed connection; 0 = unlimited' },
+  { path: 'mesh.neighbours.probeIntervalMs', type: 'int', min: 100, max: 600_000, doc: 'RTT/loss probe period' },
+  { path: 'mesh.neighbours.probeTimeoutMs', type: 'int', min: 50, max: 60_000, doc: 'a probe slower than this counts as lost' },
+  { path: 'mesh.neighbours.lostAfterMs', type: 'int', min: 500, max: 600_000, doc: 'silence after which a neighbour is lost' },
+  { path: 'mesh.neighbours.forgetAfterMs', type: 'int', min: 1_000, max: 30 * 86_400_000, doc: 'lost neighbours are dropped after this' },
+  { path: 'mesh.neighbours.rttSmoothing', type: 'number', min: 0.01, max: 1, doc: 'EWMA weight of a new RTT sample' },
+  { path: 'mesh.neighbours.lossWindow', type: 'int', min: 1, max: 1000, doc: 'probes the loss percentage is computed over' },
+  { path: 'memory.maxRssBytes', type: 'int', min: 16 * 1024 * 1024, max: MAX_INT, doc: 'memory budget from the profile' }
+]
+
+export const FIELD_BY_PATH: ReadonlyMap<string, Field> = new Map(FIELDS.map(f => [f.path, f]))
+
+/** `mesh.dialTimeoutMs` → `MESHBOX_MESH_DIAL_TIMEOUT_MS`. */
+export function envName (path: string): string {
+  return 'MESHBOX_' + path.split('.').map(p => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2')).join('_').toUpperCase()
+}

@@ -1,0 +1,93 @@
+/**
+ * Configuration layers, later wins: defaults ← hardware profile ← config file (--config, JSON)
+ * ← environment (MESHBOX_*) ← CLI flags. Each layer is validated on its own so the error names
+ * where the bad value came from.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { AgentError, ErrorCode, errorMessage } from '../errors.js'
+import { FIELDS, FIELD_BY_PATH, envName } from './fields.js'
+import { loadProfile, profileLayer, type HardwareProfile } from './profile.js'
+import { DEFAULTS, CONFIG_VERSION, type Config } from './schema.js'
+import { layerFromObject, parseText, type Layer } from './validate.js'
+
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024
+
+export interface LoadConfigInit {
+  /** Path of a JSON config file, if any. */
+  configFile?: string
+  env?: NodeJS.ProcessEnv
+  /** Values from CLI flags, keyed by config path, already typed. */
+  flags?: Layer
+}
+
+export interface LoadedConfig {
+  config: Config
+  profile: HardwareProfile
+}
+
+export async function readConfigFile (path: string): Promise<Layer> {
+  const source = `config file ${path}`
+  let text: string
+  try {
+    const st = await stat(path)
+    if (!st.isFile()) throw new Error('not a regular file')
+    if (st.size > MAX_CONFIG_FILE_BYTES) throw new Error(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`)
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new AgentError(ErrorCode.CONFIG_FILE_UNREADABLE, `${source}: cannot be read: ${errorMessage(err)}`, { data: { source } })
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new AgentError(ErrorCode.CONFIG_INVALID, `${source}: is not valid JSON: ${errorMessage(err)}`, { data: { source } })
+  }
+  const layer = layerFromObject(raw, source)
+  if (!layer.has('version')) {
+    throw new AgentError(ErrorCode.CONFIG_INVALID, `${source}: key "version" is missing; allowed: ${CONFIG_VERSION}`, { data: { source, key: 'version' } })
+  }
+  return layer
+}
+
+export function envLayer (env: NodeJS.ProcessEnv): Layer {
+  const layer: Layer = new Map()
+  for (const f of FIELDS) {
+    const name = envName(f.path)
+    const text = env[name]
+    if (text !== undefined) layer.set(f.path, parseText(f, text, `environment ${name}`))
+  }
+  return layer
+}
+
+function setPath (target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.')
+  let obj = target
+  for (const p of parts.slice(0, -1)) obj = obj[p] as Record<string, unknown>
+  obj[parts[parts.length - 1] as string] = Array.isArray(value) ? [...value] : value
+}
+
+export function buildConfig (layers: Layer[]): Config {
+  const config = structuredClone(DEFAULTS)
+  for (const layer of layers) {
+    for (const [path, value] of layer) {
+      if (!FIELD_BY_PATH.has(path)) throw new AgentError(ErrorCode.INTERNAL, `config layer sets unknown key ${path}`)
+      setPath(config as unknown as Record<string, unknown>, path, value)
+    }
+  }
+  return config
+}
+
+export async function loadConfig (init: LoadConfigInit = {}): Promise<LoadedConfig> {
+  const fileLayer = init.configFile !== undefined ? await readConfigFile(init.configFile) : new Map()
+  const env = envLayer(init.env ?? {})
+  const flags = init.flags ?? new Map()
+  const profileId = [flags, env, fileLayer].find(l => l.has('profile'))?.get('profile') ?? DEFAULTS.profile
+  const profile = loadProfile(profileId as string)
+  const config = buildConfig([profileLayer(profile), fileLayer, env, flags])
+  if (config.mesh.neighbours.probeTimeoutMs >= config.mesh.neighbours.lostAfterMs) {
+    throw new AgentError(ErrorCode.CONFIG_INVALID,
+      `configuration: key "mesh.neighbours.probeTimeoutMs" (${config.mesh.neighbours.probeTimeoutMs}) must be smaller than "mesh.neighbours.lostAfterMs" (${config.mesh.neighbours.lostAfterMs})`,
+      { data: { key: 'mesh.neighbours.probeTimeoutMs' } })
+  }
+  return { config, profile }
+}

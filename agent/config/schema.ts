@@ -1,0 +1,108 @@
+/**
+ * The one typed configuration schema. Every key has a default here, a unit in its name, and one
+ * line of documentation; env names are derived from the path (`http.port` → MESHBOX_HTTP_PORT).
+ * The file, environment, profile and CLI layers are all validated against FIELDS.
+ */
+import type { LogLevel } from '../log/logger.js'
+
+export const CONFIG_VERSION = 1
+
+export interface Config {
+  version: number
+  dataDir: string
+  profile: string
+  log: { level: LogLevel }
+  http: { host: string, port: number, maxBodyBytes: number, requestTimeoutMs: number }
+  mesh: {
+    listen: string[]
+    announce: string[]
+    /** Path to a libp2p private-network key file; empty means an open mesh. */
+    networkKeyFile: string
+    dialTimeoutMs: number
+    maxConnections: number
+    dht: { protocol: string }
+    discovery: {
+      enabled: boolean
+      serviceTag: string
+      port: number
+      queryIntervalMs: number
+      interfacePollMs: number
+      interfaces: string[]
+      excludeInterfaces: string[]
+    }
+    relay: {
+      server: boolean
+      client: boolean
+      maxReservations: number
+      reservationTtlMs: number
+      /** Bytes per relayed connection, both directions; 0 = unlimited. */
+      dataLimitBytes: number
+      /** Lifetime of a relayed connection; 0 = unlimited. */
+      durationLimitMs: number
+    }
+    neighbours: {
+      probeIntervalMs: number
+      probeTimeoutMs: number
+      lostAfterMs: number
+      forgetAfterMs: number
+      rttSmoothing: number
+      lossWindow: number
+    }
+  }
+  memory: { maxRssBytes: number }
+}
+
+export type FieldType = 'string' | 'int' | 'number' | 'bool' | 'string[]'
+
+export interface Field {
+  path: string
+  type: FieldType
+  doc: string
+  min?: number
+  max?: number
+  allowed?: readonly string[]
+  /** Extra check on a typed value: returns what is wrong, or undefined. */
+  check?: (value: unknown) => string | undefined
+}
+
+export const DEFAULTS: Config = {
+  version: CONFIG_VERSION,
+  dataDir: './.meshbox-data',
+  profile: 'x86-64-lab',
+  log: { level: 'info' },
+  http: { host: '127.0.0.1', port: 8080, maxBodyBytes: 64 * 1024, requestTimeoutMs: 10_000 },
+  mesh: {
+    listen: ['/ip4/0.0.0.0/tcp/4001', '/p2p-circuit'],
+    announce: [],
+    networkKeyFile: '',
+    dialTimeoutMs: 5_000,
+    maxConnections: 200,
+    dht: { protocol: '/meshbox/kad/1.0.0' },
+    discovery: {
+      enabled: true,
+      serviceTag: '_p2p._udp.local',
+      port: 5353,
+      queryIntervalMs: 5_000,
+      interfacePollMs: 2_000,
+      interfaces: [],
+      excludeInterfaces: []
+    },
+    relay: {
+      server: true,
+      client: true,
+      maxReservations: 64,
+      reservationTtlMs: 2 * 60 * 60 * 1000,
+      dataLimitBytes: 0,
+      durationLimitMs: 0
+    },
+    neighbours: {
+      probeIntervalMs: 2_000,
+      probeTimeoutMs: 1_500,
+      lostAfterMs: 6_000,
+      forgetAfterMs: 10 * 60 * 1000,
+      rttSmoothing: 0.25,
+      lossWindow: 20
+    }
+  },
+  memory: { maxRssBytes: 256 * 1024 * 1024 }
+}

@@ -1,0 +1,39 @@
+/**
+ * The single registry of key prefixes. A bucket id is the first byte of every key. Never reuse a
+ * number: comment a retired bucket out and leave its number taken.
+ */
+import { AgentError, ErrorCode } from '../errors.js'
+
+export const Bucket = {
+  /** agent metadata: start counter, first start time (JSON values) */
+  meta: 1
+} as const
+
+export type Bucket = typeof Bucket[keyof typeof Bucket]
+
+const MAX_KEY_BYTES = 480 // LMDB's default key limit is 511 bytes; keep headroom
+
+const encoder = new TextEncoder()
+
+/** Builds `<bucket byte><part>[0x00<part>...]`. */
+export function bucketKey (bucket: Bucket, ...parts: Array<string | Uint8Array>): Uint8Array {
+  const chunks = parts.map(p => typeof p === 'string' ? encoder.encode(p) : p)
+  const size = 1 + chunks.reduce((n, c) => n + c.byteLength, 0) + Math.max(0, chunks.length - 1)
+  if (size > MAX_KEY_BYTES) {
+    throw new AgentError(ErrorCode.STORE_KEY_INVALID, `store key of ${size} bytes is longer than ${MAX_KEY_BYTES}`)
+  }
+  const key = new Uint8Array(size)
+  key[0] = bucket
+  let at = 1
+  chunks.forEach((c, i) => {
+    if (i > 0) key[at++] = 0
+    key.set(c, at)
+    at += c.byteLength
+  })
+  return key
+}
+
+/** The prefix that selects a whole bucket (or a sub-prefix within one). */
+export function bucketPrefix (bucket: Bucket, part?: string): Uint8Array {
+  return part === undefined ? Uint8Array.of(bucket) : bucketKey(bucket, part)
+}
