@@ -1,0 +1,142 @@
+/**
+ * The one place that knows every component: it builds them in dependency order (store, identity,
+ * libp2p node, discovery, neighbours, relay supervisor, HTTP), starts them in that order and
+ * stops them in reverse. Starting or stopping twice is harmless.
+ */
+import type { AbortOptions, Component } from './component.js'
+import type { HardwareProfile } from './config/profile.js'
+import type { Config } from './config/schema.js'
+import type { Logger } from './log/logger.js'
+import { createMeshDiscovery, type MeshDiscovery } from './mesh/discovery/index.js'
+import { loadOrCreateIdentity } from './mesh/identity.js'
+import { readNetworkKey } from './mesh/network-key.js'
+import { createNeighbourManager, type NeighbourManager } from './mesh/neighbours.js'
+import { createMeshNode, type MeshNode } from './mesh/node.js'
+import { findPeer, parsePeerId, pingPeer } from './mesh/peer-tools.js'
+import { createLinkProbe } from './mesh/probe/index.js'
+import { createRelaySupervisor, type RelaySupervisor } from './mesh/relay-supervisor.js'
+import { createHttpApp } from './services/http/app.js'
+import { apiRoutes, type AgentApi, type StatusView } from './services/http/routes.js'
+import { createHttpServer, type HttpServer } from './services/http/server.js'
+import { recordStart, type StartRecord } from './store/meta.js'
+import { createLmdbStore } from './store/lmdb-store.js'
+import type { Store } from './store/store.js'
+import { VERSION } from './version.js'
+
+export interface AgentComponents { logger: Logger }
+export interface AgentInit { config: Config, profile: HardwareProfile, mountsFile?: string }
+
+export interface Agent {
+  start: (options?: AbortOptions) => Promise<void>
+  stop: () => Promise<void>
+  status: () => StatusView
+  httpUrl: () => string | undefined
+}
+
+export function createAgent (c: AgentComponents, init: AgentInit): Agent {
+  const { config, profile } = init
+  const log = c.logger
+  const startedAtMs = Date.now()
+  let started: Component[] = []
+  let node: MeshNode | undefined
+  let neighbours: NeighbourManager | undefined
+  let relays: RelaySupervisor | undefined
+  let http: HttpServer | undefined
+  let store: Store | undefined
+  let starts: StartRecord | undefined
+
+  const live = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error('agent not started')
+    return x
+  }
+
+  const status = (): StatusView => {
+    const n = live(node)
+    return {
+      peerId: n.peerId.toString(),
+      version: VERSION,
+      uptimeS: Math.round((Date.now() - startedAtMs) / 1000),
+      profile: profile.id,
+      addresses: n.getMultiaddrs().map(a => a.toString()),
+      neighbours: neighbours?.upCount() ?? 0,
+      rssBytes: process.memoryUsage.rss(),
+      connections: n.getConnections().length,
+      relayReservations: relays?.reservations() ?? [],
+      meshPrivate: config.mesh.networkKeyFile !== '',
+      starts: starts?.starts ?? 0,
+      storeBytes: store?.sizeBytes() ?? 0
+    }
+  }
+
+  const api: AgentApi = {
+    status,
+    neighbours: () => neighbours?.list() ?? [],
+    findPeer: async (id, options) => await findPeer(live(node), parsePeerId(id), options),
+    pingPeer: async (id, options) => await pingPeer(live(node), parsePeerId(id), options)
+  }
+
+  const startOne = async (component: Component, options: AbortOptions): Promise<void> => {
+    await component.start(options)
+    started.push(component)
+  }
+
+  return {
+    async start (options = {}) {
+      if (started.length > 0) return
+      try {
+        store = createLmdbStore({ logger: log.child('store') }, { dataDir: config.dataDir, ...(init.mountsFile !== undefined ? { mountsFile: init.mountsFile } : {}) })
+        await startOne(store, options)
+        starts = await recordStart(store)
+        const identity = await loadOrCreateIdentity(config.dataDir, log.child('identity'))
+        const networkKey = config.mesh.networkKeyFile !== '' ? await readNetworkKey(config.mesh.networkKeyFile) : undefined
+        const meshNode = await createMeshNode(config.mesh, identity.privateKey, networkKey)
+        node = meshNode
+        await startOne({ name: 'libp2p', start: async () => { await meshNode.start() }, stop: async () => { await meshNode.stop() } }, options)
+        const discovery: MeshDiscovery = createMeshDiscovery({ peerId: meshNode.peerId, getAddresses: () => meshNode.getMultiaddrs(), logger: log }, config.mesh.discovery)
+        const probe = createLinkProbe({ node: meshNode, logger: log.child('probe') })
+        await startOne(probe, options)
+        neighbours = createNeighbourManager({ node: meshNode, discovery, probe, logger: log.child('neighbours') }, {
+          ...config.mesh.neighbours,
+          dialTimeoutMs: config.mesh.dialTimeoutMs
+        })
+        // Neighbours subscribe before discovery starts so the first sightings are not missed.
+        await startOne(neighbours, options)
+        if (config.mesh.discovery.enabled) await startOne(discovery, options)
+        relays = createRelaySupervisor({ node: meshNode, logger: log.child('relay') }, { enabled: config.mesh.relay.client })
+        await startOne(relays, options)
+        const handler = createHttpApp({ logger: log.child('http') }, { routes: apiRoutes(api), maxBodyBytes: config.http.maxBodyBytes, requestTimeoutMs: config.http.requestTimeoutMs })
+        http = createHttpServer({ logger: log.child('http'), handler }, config.http)
+        await startOne(http, options)
+      } catch (err) {
+        await this.stop()
+        throw err
+      }
+      log.info('Agent ready', {
+        peerId: live(node).peerId.toString(),
+        version: VERSION,
+        profile: profile.id,
+        addresses: live(node).getMultiaddrs().map(a => a.toString()),
+        statusPage: this.httpUrl()
+      })
+    },
+    async stop () {
+      const toStop = started.reverse()
+      started = []
+      for (const component of toStop) {
+        try {
+          await component.stop()
+        } catch (err) {
+          log.error('Component failed to stop', { component: component.name }, err)
+        }
+      }
+    },
+    status,
+    httpUrl () {
+      const a = http?.address()
+      if (a === undefined) return undefined
+      const host = a.host.includes(':') ? `[${a.host}]` : a.host
+      return `http://${host}:${a.port}/`
+    }
+  }
+}
+

@@ -1,0 +1,101 @@
+/**
+ * Command-line parsing. Flags map onto configuration paths and are validated by the same rules
+ * as the file and environment layers; unknown flags are a usage error (exit 64).
+ */
+import { parseArgs } from 'node:util'
+import { AgentError, ErrorCode } from '../errors.js'
+import { FIELD_BY_PATH } from '../config/fields.js'
+import { checkValue, parseText, type Layer } from '../config/validate.js'
+
+export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'version', 'selftest', 'mesh-key', 'help'] as const
+export type Command = typeof COMMANDS[number]
+
+/** Flags that set configuration keys. */
+export const CONFIG_FLAGS: Record<string, string> = {
+  'data-dir': 'dataDir',
+  profile: 'profile',
+  'http-host': 'http.host',
+  'http-port': 'http.port',
+  listen: 'mesh.listen',
+  'log-level': 'log.level',
+  'network-key-file': 'mesh.networkKeyFile'
+}
+
+export const USAGE = `Usage: meshbox <command> [flags]
+
+Commands:
+  start                 run the agent (until SIGTERM/SIGINT)
+  status                show the running agent's status
+  neighbours            list the running agent's neighbours
+  find-peer <peerId>    look a peer up in the mesh (DHT)
+  ping <peerId>         connect to a peer (directly or through a relay) and ping it
+  version               print the version
+  selftest              open the store, start the node, check HTTP, stop; exit 0 if all is well
+  mesh-key              print a new mesh network key (copy the same file to every box)
+
+Flags:
+  --config <file>             JSON configuration file
+  --data-dir <dir>            store and identity directory (default ./.meshbox-data)
+  --profile <id>              hardware profile (default x86-64-lab)
+  --http-host <addr>          HTTP API address (default 127.0.0.1)
+  --http-port <port>          HTTP API port (default 8080)
+  --listen <multiaddr>        libp2p listen address; repeat for more
+  --log-level <level>         debug, info, warn, error or silent
+  --network-key-file <file>   private mesh key (libp2p pnet); omit for an open mesh
+  --json                      status/neighbours: print raw JSON
+  -h, --help                  this text
+
+Exit codes: 0 ok, 64 usage, 78 configuration, 1 failure.`
+
+export interface ParsedArgs {
+  command: Command
+  positionals: string[]
+  configFile?: string
+  json: boolean
+  flags: Layer
+}
+
+function usage (message: string): AgentError {
+  return new AgentError(ErrorCode.USAGE, message)
+}
+
+export function parseCli (argv: string[]): ParsedArgs {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map(k => [k, { type: 'string' as const, multiple: k === 'listen' }]))
+      }
+    })
+  } catch (err) {
+    throw usage((err as Error).message)
+  }
+  const [first, ...rest] = parsed.positionals
+  const command = parsed.values.help === true ? 'help' : (first ?? 'help')
+  if (!(COMMANDS as readonly string[]).includes(command)) throw usage(`unknown command "${command.slice(0, 40)}"`)
+  const flags: Layer = new Map()
+  for (const [flag, path] of Object.entries(CONFIG_FLAGS)) {
+    const value = (parsed.values as Record<string, string | string[] | boolean | undefined>)[flag]
+    if (value === undefined || typeof value === 'boolean') continue
+    const field = FIELD_BY_PATH.get(path)
+    if (field === undefined) continue
+    const source = `flag --${flag}`
+    flags.set(path, Array.isArray(value) ? checkValue(field, value, source) : parseText(field, value, source))
+  }
+  const wantsId = command === 'find-peer' || command === 'ping'
+  if (wantsId && rest.length !== 1) throw usage(`${command} takes exactly one peer id`)
+  if (!wantsId && rest.length > 0) throw usage(`unexpected argument "${String(rest[0]).slice(0, 40)}"`)
+  return {
+    command: command as Command,
+    positionals: rest,
+    ...(parsed.values.config !== undefined ? { configFile: parsed.values.config } : {}),
+    json: parsed.values.json === true,
+    flags
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Commands that talk to a running agent through its HTTP API: status, neighbours, find-peer,
+ * ping. They print a short human form, or the raw JSON with --json.
+ */
+import { AgentError, ErrorCode, errorMessage } from '../errors.js'
+import type { Config } from '../config/schema.js'
+
+const CLIENT_TIMEOUT_MS = 30_000
+
+export function apiBase (config: Config): string {
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host === '::' ? '::1' : config.http.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`
+}
+
+export async function callApi (base: string, method: 'GET' | 'POST', path: string): Promise<unknown> {
+  let res: Response
+  try {
+    res = await fetch(base + path, { method, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) })
+  } catch (err) {
+    throw new AgentError(ErrorCode.MESH_NOT_STARTED, `no agent answers at ${base}: ${errorMessage(err)}`, {
+      hints: ['start one with `meshbox start`, or pass the same --config / --http-port the agent uses']
+    })
+  }
+  const body = await res.json().catch(() => undefined) as { error?: { code?: string, message?: string } } | undefined
+  if (!res.ok) {
+    const code = (body?.error?.code ?? ErrorCode.INTERNAL) as ErrorCode
+    throw new AgentError(Object.values(ErrorCode).includes(code) ? code : ErrorCode.INTERNAL, body?.error?.message ?? `HTTP ${res.status}`)
+  }
+  return body
+}
+
+function cell (v: unknown): string {
+  return v === null || v === undefined ? '-' : String(v)
+}
+
+export function formatTable (rows: Array<Record<string, unknown>>, columns: string[]): string {
+  const widths = columns.map(c => Math.max(c.length, ...rows.map(r => cell(r[c]).length)))
+  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
+  return [line(columns), ...rows.map(r => line(columns.map(c => cell(r[c]))))].join('\n')
+}
+
+export function formatStatus (s: Record<string, unknown>): string {
+  return Object.entries(s).map(([k, v]) => `${k}: ${Array.isArray(v) ? (v.length === 0 ? '-' : '\n  ' + v.join('\n  ')) : cell(v)}`).join('\n')
+}
+
+export function formatNeighbours (list: Array<Record<string, unknown>>): string {
+  if (list.length === 0) return 'no neighbours'
+  return formatTable(list.map(n => ({ ...n, lastSeen: typeof n.lastSeenMs === 'number' ? `${Math.round((Date.now() - n.lastSeenMs) / 1000)}s ago` : '-' })),
+    ['peerId', 'state', 'kind', 'interface', 'rttMs', 'lossPct', 'lastSeen'])
+}

@@ -1,0 +1,34 @@
+/**
+ * `meshbox selftest`: open the store, start the node, check HTTP answers, stop. It runs beside a
+ * live agent without disturbing it: loopback listen address, any free HTTP port, no discovery.
+ */
+import { createAgent } from '../agent.js'
+import { loadConfig } from '../config/load.js'
+import { createLogger } from '../log/logger.js'
+import { AgentError, ErrorCode } from '../errors.js'
+import type { ParsedArgs } from './args.js'
+
+export async function runSelftest (args: ParsedArgs): Promise<number> {
+  const flags = new Map(args.flags)
+  flags.set('http.host', '127.0.0.1')
+  flags.set('http.port', 0)
+  flags.set('mesh.listen', ['/ip4/127.0.0.1/tcp/0'])
+  flags.set('mesh.discovery.enabled', false)
+  const { config, profile } = await loadConfig({ ...(args.configFile !== undefined ? { configFile: args.configFile } : {}), env: process.env, flags })
+  const logger = createLogger({ level: config.log.level === 'debug' ? 'debug' : 'warn' })
+  const agent = createAgent({ logger }, { config, profile })
+  const checks: Array<[string, boolean]> = []
+  try {
+    await agent.start()
+    checks.push(['store and identity', true], ['libp2p node', agent.status().addresses.length > 0])
+    const res = await fetch(new URL('api/v1/health', agent.httpUrl()), { signal: AbortSignal.timeout(5_000) })
+    const body = await res.json() as { ok?: boolean }
+    checks.push(['http health', res.status === 200 && body.ok === true])
+  } finally {
+    await agent.stop()
+  }
+  for (const [name, ok] of checks) process.stdout.write(`${ok ? 'ok  ' : 'FAIL'}  ${name}\n`)
+  if (checks.some(([, ok]) => !ok)) throw new AgentError(ErrorCode.INTERNAL, 'selftest failed')
+  process.stdout.write(`selftest passed (profile ${profile.id}, data ${config.dataDir})\n`)
+  return 0
+}

@@ -1,0 +1,97 @@
+/**
+ * CLI entry: parse, load config, create the agent, handle signals. The polyfill import must stay
+ * first: libp2p needs Promise.withResolvers, which Node 20 lacks.
+ */
+import './polyfills.js'
+import { createAgent } from './agent.js'
+import { USAGE, parseCli, type ParsedArgs } from './cli/args.js'
+import { apiBase, callApi, formatNeighbours, formatStatus } from './cli/client.js'
+import { loadConfig } from './config/load.js'
+import { AgentError, ErrorCode, errorMessage } from './errors.js'
+import { createLogger } from './log/logger.js'
+import { newNetworkKey } from './mesh/network-key.js'
+import { runSelftest } from './cli/selftest.js'
+import { VERSION } from './version.js'
+
+export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const
+
+const CONFIG_CODES = new Set<string>([ErrorCode.CONFIG_INVALID, ErrorCode.CONFIG_FILE_UNREADABLE, ErrorCode.PROFILE_UNKNOWN,
+  ErrorCode.PROFILE_INVALID, ErrorCode.STORE_UNSUPPORTED_FS, ErrorCode.MESH_NETWORK_KEY_INVALID])
+
+const STOP_DEADLINE_MS = 5_000
+
+function exitCodeFor (err: unknown): number {
+  if (err instanceof AgentError) {
+    if (err.code === ErrorCode.USAGE) return EXIT.usage
+    if (CONFIG_CODES.has(err.code)) return EXIT.config
+  }
+  return EXIT.failure
+}
+
+async function start (args: ParsedArgs): Promise<number> {
+  const { config, profile } = await loadConfig({ ...(args.configFile !== undefined ? { configFile: args.configFile } : {}), env: process.env, flags: args.flags })
+  const logger = createLogger({ level: config.log.level })
+  if (profile.status !== 'supported') logger.warn('Hardware profile is not supported', { profile: profile.id, status: profile.status, reason: profile.statusReason })
+  const agent = createAgent({ logger }, { config, profile })
+  process.on('unhandledRejection', (reason) => { logger.error('Unhandled rejection', {}, reason) })
+  const stopped = new Promise<number>(resolve => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info('Stopping', { signal })
+      const force = setTimeout(() => { logger.error('Stop took too long; exiting', { deadlineMs: STOP_DEADLINE_MS }); resolve(EXIT.failure) }, STOP_DEADLINE_MS)
+      force.unref()
+      void agent.stop().then(() => { clearTimeout(force); logger.info('Agent stopped', {}); resolve(EXIT.ok) })
+    }
+    process.once('SIGTERM', onSignal)
+    process.once('SIGINT', onSignal)
+  })
+  await agent.start()
+  const st = agent.status()
+  process.stderr.write(`meshbox ${VERSION} ready\n  peer id:     ${st.peerId}\n  addresses:   ${st.addresses.join('\n               ')}\n  status page: ${agent.httpUrl() ?? '-'}\n`)
+  return await stopped
+}
+
+async function client (args: ParsedArgs): Promise<number> {
+  const { config } = await loadConfig({ ...(args.configFile !== undefined ? { configFile: args.configFile } : {}), env: process.env, flags: args.flags })
+  const base = apiBase(config)
+  const id = encodeURIComponent(args.positionals[0] ?? '')
+  const [method, path] = ({
+    status: ['GET', '/api/v1/status'],
+    neighbours: ['GET', '/api/v1/neighbours'],
+    'find-peer': ['GET', `/api/v1/peers/${id}`],
+    ping: ['POST', `/api/v1/peers/${id}/ping`]
+  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping']
+  const body = await callApi(base, method, path)
+  if (args.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n')
+  else if (args.command === 'neighbours') process.stdout.write(formatNeighbours(body as Array<Record<string, unknown>>) + '\n')
+  else process.stdout.write(formatStatus(body as Record<string, unknown>) + '\n')
+  return EXIT.ok
+}
+
+export async function main (argv: string[]): Promise<number> {
+  let args: ParsedArgs
+  try {
+    args = parseCli(argv)
+  } catch (err) {
+    const usage = err instanceof AgentError && err.code === ErrorCode.USAGE
+    process.stderr.write(`meshbox: ${errorMessage(err)}\n${usage ? `\n${USAGE}\n` : ''}`)
+    return exitCodeFor(err)
+  }
+  try {
+    switch (args.command) {
+      case 'help': process.stdout.write(USAGE + '\n'); return EXIT.ok
+      case 'version': process.stdout.write(`meshbox ${VERSION}\n`); return EXIT.ok
+      case 'mesh-key': process.stdout.write(newNetworkKey() + '\n'); return EXIT.ok
+      case 'start': return await start(args)
+      case 'selftest': return await runSelftest(args)
+      default: return await client(args)
+    }
+  } catch (err) {
+    process.stderr.write(`meshbox: ${err instanceof AgentError ? err.describe() : errorMessage(err)}\n`)
+    return exitCodeFor(err)
+  }
+}
+
+main(process.argv.slice(2)).then(code => { process.exit(code) }, (err: unknown) => {
+  process.stderr.write(`meshbox: ${errorMessage(err)}\n`)
+  process.exit(EXIT.failure)
+})

@@ -1,0 +1,108 @@
+/**
+ * The HTTP API as a plain request handler: building it never listens, so tests drive it directly
+ * and server.ts owns the socket. Every answer is JSON; every error carries a stable `code`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { AgentError, ErrorCode, errorMessage } from '../../errors.js'
+import type { Logger } from '../../log/logger.js'
+import { httpStatusFor } from './status-codes.js'
+
+export interface RequestContext {
+  params: Record<string, string>
+  query: URLSearchParams
+  /** Parsed JSON body (POST/PUT), bounded by maxBodyBytes; undefined when empty. */
+  body: unknown
+  signal: AbortSignal
+}
+
+export interface Reply { status?: number, json?: unknown, html?: string }
+
+export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply
+
+export interface Route { method: 'GET' | 'POST', path: string, handler: Handler }
+
+export interface HttpAppComponents { logger: Logger }
+export interface HttpAppInit { routes: Route[], maxBodyBytes: number, requestTimeoutMs: number }
+
+type Matcher = (path: string) => Record<string, string> | undefined
+
+function compile (pattern: string): Matcher {
+  const parts = pattern.split('/')
+  return (path) => {
+    const got = path.split('/')
+    if (got.length !== parts.length) return undefined
+    const params: Record<string, string> = {}
+    for (let i = 0; i < parts.length; i++) {
+      const want = parts[i] as string
+      const have = got[i] as string
+      if (want.startsWith(':')) {
+        if (have === '') return undefined
+        try {
+          params[want.slice(1)] = decodeURIComponent(have)
+        } catch {
+          return undefined
+        }
+      } else if (want !== have) {
+        return undefined
+      }
+    }
+    return params
+  }
+}
+
+async function readBody (req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > maxBytes) throw new AgentError(ErrorCode.HTTP_BODY_TOO_LARGE, `request body of ${declared} bytes is larger than ${maxBytes}`)
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength
+    if (size > maxBytes) throw new AgentError(ErrorCode.HTTP_BODY_TOO_LARGE, `request body is larger than ${maxBytes} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  if (size === 0) return undefined
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch (err) {
+    throw new AgentError(ErrorCode.HTTP_BODY_INVALID, `request body is not valid JSON: ${errorMessage(err)}`)
+  }
+}
+
+function send (res: ServerResponse, status: number, body: string, type: string): void {
+  if (res.headersSent) return
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+  res.end(body)
+}
+
+export function createHttpApp (c: HttpAppComponents, init: HttpAppInit): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const routes = init.routes.map(r => ({ ...r, match: compile(r.path) }))
+  const log = c.logger
+
+  return async (req, res) => {
+    const signal = AbortSignal.timeout(init.requestTimeoutMs)
+    try {
+      const url = new URL(req.url ?? '/', 'http://agent.local')
+      const candidates = routes.map(r => ({ r, params: r.match(url.pathname) })).filter(x => x.params !== undefined)
+      if (candidates.length === 0) throw new AgentError(ErrorCode.HTTP_NOT_FOUND, `no route for ${url.pathname.slice(0, 200)}`)
+      const hit = candidates.find(x => x.r.method === req.method)
+      if (hit === undefined) {
+        res.setHeader('allow', candidates.map(x => x.r.method).join(', '))
+        throw new AgentError(ErrorCode.HTTP_METHOD_NOT_ALLOWED, `${req.method ?? '?'} is not allowed on ${url.pathname}`)
+      }
+      const body = req.method === 'POST' ? await readBody(req, init.maxBodyBytes) : undefined
+      const reply = await hit.r.handler({ params: hit.params ?? {}, query: url.searchParams, body, signal })
+      if (reply.html !== undefined) send(res, reply.status ?? 200, reply.html, 'text/html; charset=utf-8')
+      else send(res, reply.status ?? 200, JSON.stringify(reply.json ?? null), 'application/json')
+    } catch (err) {
+      const agentErr = err instanceof AgentError
+        ? err
+        : signal.aborted
+          ? new AgentError(ErrorCode.TIMEOUT, `request took longer than ${init.requestTimeoutMs} ms`)
+          : new AgentError(ErrorCode.INTERNAL, 'internal error')
+      const status = httpStatusFor(agentErr.code)
+      if (status >= 500 && agentErr.code === ErrorCode.INTERNAL) log.error('Request failed', { method: req.method, url: req.url?.slice(0, 200) }, err)
+      if (agentErr.code === ErrorCode.HTTP_BODY_TOO_LARGE) res.setHeader('connection', 'close')
+      send(res, status, JSON.stringify({ error: agentErr.toJSON() }), 'application/json')
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/** The only table mapping error codes to HTTP status codes. */
+import { ErrorCode } from '../../errors.js'
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.HTTP_NOT_FOUND]: 404,
+  [ErrorCode.HTTP_METHOD_NOT_ALLOWED]: 405,
+  [ErrorCode.HTTP_BODY_TOO_LARGE]: 413,
+  [ErrorCode.HTTP_BODY_INVALID]: 400,
+  [ErrorCode.HTTP_PARAM_INVALID]: 400,
+  [ErrorCode.HTTP_UNAUTHORIZED]: 401,
+  [ErrorCode.MESH_PEER_NOT_FOUND]: 404,
+  [ErrorCode.MESH_DIAL_FAILED]: 502,
+  [ErrorCode.MESH_NOT_STARTED]: 503,
+  [ErrorCode.STORE_CLOSED]: 503,
+  [ErrorCode.TIMEOUT]: 504,
+  [ErrorCode.CONFIG_INVALID]: 400
+}
+
+export function httpStatusFor (code: ErrorCode): number {
+  return STATUS[code] ?? 500
+}

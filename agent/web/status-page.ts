@@ -1,0 +1,58 @@
+/**
+ * The technician status page: one self-contained HTML document (no external assets, works with
+ * no internet) that polls the JSON API every two seconds.
+ */
+export const STATUS_PAGE_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MeshBox agent</title>
+<style>
+  body { font: 15px/1.4 system-ui, sans-serif; margin: 1rem; color: #1b1f23; background: #fafafa; }
+  h1 { font-size: 1.3rem; margin: 0 0 .5rem; }
+  h2 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
+  code { font-size: .85rem; word-break: break-all; }
+  table { border-collapse: collapse; width: 100%; background: #fff; }
+  th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #ddd; font-size: .9rem; }
+  .up { color: #0a7d32; font-weight: 600; } .lost { color: #b3261e; font-weight: 600; }
+  #error { color: #b3261e; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
+  dt { color: #555; }
+</style>
+</head>
+<body>
+<h1>MeshBox agent</h1>
+<p id="error" role="alert"></p>
+<dl id="status"></dl>
+<h2>Neighbours</h2>
+<table>
+  <thead><tr><th>Peer</th><th>State</th><th>Kind</th><th>Interface</th><th>RTT ms</th><th>Loss %</th><th>Last seen</th></tr></thead>
+  <tbody id="neighbours"><tr><td colspan="7">loading…</td></tr></tbody>
+</table>
+<script>
+const text = (s) => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]))
+const ago = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s + ' s ago' }
+async function refresh () {
+  try {
+    const [st, nb] = await Promise.all([fetch('api/v1/status').then(r => r.json()), fetch('api/v1/neighbours').then(r => r.json())])
+    document.getElementById('error').textContent = ''
+    const rows = [['Peer id', '<code>' + text(st.peerId) + '</code>'], ['Version', text(st.version)], ['Profile', text(st.profile)],
+      ['Uptime', text(st.uptimeS) + ' s'], ['Neighbours up', text(st.neighbours)], ['Memory (RSS)', text(Math.round(st.rssBytes / 1048576)) + ' MiB'],
+      ['Addresses', st.addresses.map(a => '<code>' + text(a) + '</code>').join('<br>')]]
+    document.getElementById('status').innerHTML = rows.map(([k, v]) => '<dt>' + k + '</dt><dd>' + v + '</dd>').join('')
+    document.getElementById('neighbours').innerHTML = nb.length === 0
+      ? '<tr><td colspan="7">no neighbours yet</td></tr>'
+      : nb.map(n => '<tr><td><code>' + text(n.peerId) + '</code></td><td class="' + text(n.state) + '">' + text(n.state) + '</td><td>' + text(n.kind) +
+        (n.via ? ' via <code>' + text(n.via.slice(-8)) + '</code>' : '') + '</td><td>' + text(n.interface ?? '-') + '</td><td>' +
+        text(n.rttMs === null ? '-' : n.rttMs.toFixed(2)) + '</td><td>' + text(n.lossPct) + '</td><td>' + ago(n.lastSeenMs) + '</td></tr>').join('')
+  } catch (err) {
+    document.getElementById('error').textContent = 'agent not answering: ' + err.message
+  }
+}
+refresh()
+setInterval(refresh, 2000)
+</script>
+</body>
+</html>
+`
