@@ -14,6 +14,7 @@ import { createNeighbourManager, type NeighbourManager } from './mesh/neighbours
 import { createMeshNode, type MeshNode } from './mesh/node.js'
 import { findPeer, parsePeerId, pingPeer } from './mesh/peer-tools.js'
 import { createLinkProbe } from './mesh/probe/index.js'
+import { createPerfService, type PerfService } from './mesh/perf/index.js'
 import { createRelaySupervisor, type RelaySupervisor } from './mesh/relay-supervisor.js'
 import { createHttpApp } from './services/http/app.js'
 import { apiRoutes, type AgentApi, type StatusView } from './services/http/routes.js'
@@ -43,6 +44,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
   let relays: RelaySupervisor | undefined
   let http: HttpServer | undefined
   let store: Store | undefined
+  let perf: PerfService | undefined
   let starts: StartRecord | undefined
 
   const live = <T>(x: T | undefined): T => {
@@ -72,7 +74,8 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
     status,
     neighbours: () => neighbours?.list() ?? [],
     findPeer: async (id, options) => await findPeer(live(node), parsePeerId(id), options),
-    pingPeer: async (id, options) => await pingPeer(live(node), parsePeerId(id), options)
+    pingPeer: async (id, options) => await pingPeer(live(node), parsePeerId(id), options),
+    throughput: async (id, bytes, options) => await live(perf).measure(parsePeerId(id), bytes, options)
   }
 
   const startOne = async (component: Component, options: AbortOptions): Promise<void> => {
@@ -93,6 +96,8 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         node = meshNode
         await startOne({ name: 'libp2p', start: async () => { await meshNode.start() }, stop: async () => { await meshNode.stop() } }, options)
         const discovery: MeshDiscovery = createMeshDiscovery({ peerId: meshNode.peerId, getAddresses: () => meshNode.getMultiaddrs(), logger: log }, config.mesh.discovery)
+        perf = createPerfService({ node: meshNode, logger: log.child('perf') })
+        await startOne(perf, options)
         const probe = createLinkProbe({ node: meshNode, logger: log.child('probe') })
         await startOne(probe, options)
         neighbours = createNeighbourManager({ node: meshNode, discovery, probe, logger: log.child('neighbours') }, {

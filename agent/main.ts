@@ -58,9 +58,10 @@ async function client (args: ParsedArgs): Promise<number> {
     status: ['GET', '/api/v1/status'],
     neighbours: ['GET', '/api/v1/neighbours'],
     'find-peer': ['GET', `/api/v1/peers/${id}`],
-    ping: ['POST', `/api/v1/peers/${id}/ping`]
-  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping']
-  const body = await callApi(base, method, path)
+    ping: ['POST', `/api/v1/peers/${id}/ping`],
+    throughput: ['POST', `/api/v1/peers/${id}/throughput`]
+  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput']
+  const body = await callApi(base, method, path, args.command === 'throughput' && args.bytes !== undefined ? { bytes: args.bytes } : undefined)
   if (args.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n')
   else if (args.command === 'neighbours') process.stdout.write(formatNeighbours(body as Array<Record<string, unknown>>) + '\n')
   else process.stdout.write(formatStatus(body as Record<string, unknown>) + '\n')

@@ -7,7 +7,7 @@ import { AgentError, ErrorCode } from '../errors.js'
 import { FIELD_BY_PATH } from '../config/fields.js'
 import { checkValue, parseText, type Layer } from '../config/validate.js'
 
-export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'version', 'selftest', 'mesh-key', 'help'] as const
+export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'version', 'selftest', 'mesh-key', 'help'] as const
 export type Command = typeof COMMANDS[number]
 
 /** Flags that set configuration keys. */
@@ -29,6 +29,7 @@ Commands:
   neighbours            list the running agent's neighbours
   find-peer <peerId>    look a peer up in the mesh (DHT)
   ping <peerId>         connect to a peer (directly or through a relay) and ping it
+  throughput <peerId>   send --bytes (default 10000000) on one stream and report MB/s
   version               print the version
   selftest              open the store, start the node, check HTTP, stop; exit 0 if all is well
   mesh-key              print a new mesh network key (copy the same file to every box)
@@ -42,6 +43,7 @@ Flags:
   --listen <multiaddr>        libp2p listen address; repeat for more
   --log-level <level>         debug, info, warn, error or silent
   --network-key-file <file>   private mesh key (libp2p pnet); omit for an open mesh
+  --bytes <n>                 throughput: bytes to send
   --json                      status/neighbours: print raw JSON
   -h, --help                  this text
 
@@ -52,6 +54,7 @@ export interface ParsedArgs {
   positionals: string[]
   configFile?: string
   json: boolean
+  bytes?: number
   flags: Layer
 }
 
@@ -69,6 +72,7 @@ export function parseCli (argv: string[]): ParsedArgs {
       options: {
         config: { type: 'string' },
         json: { type: 'boolean' },
+        bytes: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map(k => [k, { type: 'string' as const, multiple: k === 'listen' }]))
       }
@@ -88,7 +92,13 @@ export function parseCli (argv: string[]): ParsedArgs {
     const source = `flag --${flag}`
     flags.set(path, Array.isArray(value) ? checkValue(field, value, source) : parseText(field, value, source))
   }
-  const wantsId = command === 'find-peer' || command === 'ping'
+  const wantsId = command === 'find-peer' || command === 'ping' || command === 'throughput'
+  let bytes: number | undefined
+  if (parsed.values.bytes !== undefined) {
+    bytes = Number(parsed.values.bytes)
+    if (command !== 'throughput') throw usage('--bytes goes with throughput')
+    if (!Number.isInteger(bytes) || bytes < 1) throw usage(`--bytes must be a positive integer, got "${parsed.values.bytes.slice(0, 20)}"`)
+  }
   if (wantsId && rest.length !== 1) throw usage(`${command} takes exactly one peer id`)
   if (!wantsId && rest.length > 0) throw usage(`unexpected argument "${String(rest[0]).slice(0, 40)}"`)
   return {
@@ -96,6 +106,7 @@ export function parseCli (argv: string[]): ParsedArgs {
     positionals: rest,
     ...(parsed.values.config !== undefined ? { configFile: parsed.values.config } : {}),
     json: parsed.values.json === true,
+    ...(bytes !== undefined ? { bytes } : {}),
     flags
   }
 }

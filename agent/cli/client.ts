@@ -12,21 +12,25 @@ export function apiBase (config: Config): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`
 }
 
-export async function callApi (base: string, method: 'GET' | 'POST', path: string): Promise<unknown> {
+export async function callApi (base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   let res: Response
   try {
-    res = await fetch(base + path, { method, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) })
+    res = await fetch(base + path, {
+      method,
+      signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {})
+    })
   } catch (err) {
     throw new AgentError(ErrorCode.MESH_NOT_STARTED, `no agent answers at ${base}: ${errorMessage(err)}`, {
       hints: ['start one with `meshbox start`, or pass the same --config / --http-port the agent uses']
     })
   }
-  const body = await res.json().catch(() => undefined) as { error?: { code?: string, message?: string } } | undefined
+  const answer = await res.json().catch(() => undefined) as { error?: { code?: string, message?: string } } | undefined
   if (!res.ok) {
-    const code = (body?.error?.code ?? ErrorCode.INTERNAL) as ErrorCode
-    throw new AgentError(Object.values(ErrorCode).includes(code) ? code : ErrorCode.INTERNAL, body?.error?.message ?? `HTTP ${res.status}`)
+    const code = (answer?.error?.code ?? ErrorCode.INTERNAL) as ErrorCode
+    throw new AgentError(Object.values(ErrorCode).includes(code) ? code : ErrorCode.INTERNAL, answer?.error?.message ?? `HTTP ${res.status}`)
   }
-  return body
+  return answer
 }
 
 function cell (v: unknown): string {

@@ -65,7 +65,8 @@ export function parseText (f: Field, text: string, source: string): unknown {
     case 'int':
     case 'number': {
       const n = text.trim() === '' ? Number.NaN : Number(text)
-      return checkValue(f, n, source) // NaN fails with the text shown below
+      if (!Number.isFinite(n)) throw configError(source, f.path, text, allowedText(f))
+      return checkValue(f, n, source)
     }
     case 'bool':
       if (text === 'true' || text === '1') return true

@@ -11,7 +11,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Component } from '../component.js'
 import { errorMessage } from '../errors.js'
 import type { Logger } from '../log/logger.js'
-import { connectionFacts, interfaceForAddress } from './addresses.js'
+import { addressesOnSubnet, connectionFacts, interfaceForAddress } from './addresses.js'
 import { redundantConnections } from './connection-policy.js'
 import type { LinkProbe } from './probe/index.js'
 import {
@@ -23,6 +23,7 @@ export type NeighbourView = ReturnType<typeof neighbourView>
 
 export interface DiscoverySource {
   onPeer: (listener: (peer: { peerId: string, multiaddrs: Multiaddr[], interfaceName: string }) => void) => () => void
+  interfaces: () => Array<{ name: string, cidr: string }>
 }
 
 export interface NeighbourManagerComponents {
@@ -141,7 +142,11 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
   const onSighting = (peer: { peerId: string, multiaddrs: Multiaddr[], interfaceName: string }): void => {
     if (peer.peerId === self) return
     sightings.set(peer.peerId, { interfaceName: peer.interfaceName, atMs: now() })
-    c.node.peerStore.merge(peerIdFromString(peer.peerId), { multiaddrs: peer.multiaddrs })
+    // Stock peers announce loopback and other segments too: keep what this segment can reach.
+    const cidr = c.discovery.interfaces().find(i => i.name === peer.interfaceName)?.cidr
+    const reachable = addressesOnSubnet(peer.multiaddrs, cidr)
+    if (reachable.length === 0) return
+    c.node.peerStore.merge(peerIdFromString(peer.peerId), { multiaddrs: reachable })
       .then(() => { dialPolitely(peer.peerId, 'mdns') })
       .catch(err => { log.warn('Peer store update failed', { peerId: peer.peerId }, err) })
   }

@@ -1,27 +1,38 @@
-// The subset of lmdb-js we use. lmdb 3.5.6 ships ESM typings that end in `export =`, which
-// TypeScript rejects under NodeNext with skipLibCheck off (TS1203); tsconfig "paths" points
-// the "lmdb" import here instead. Keep in step with node_modules/lmdb/index.d.ts.
-declare module 'lmdb' {
-  export interface RootDatabaseOptionsWithPath {
-    path: string
-    encoding?: 'msgpack' | 'json' | 'string' | 'binary' | 'ordered-binary'
-    keyEncoding?: 'uint32' | 'binary' | 'ordered-binary'
-    compression?: boolean
-    noSubdir?: boolean
-    commitDelay?: number
-    noSync?: boolean
-    mapSize?: number
-  }
-  export interface RangeOptions<K> { start?: K, end?: K, limit?: number, reverse?: boolean }
-  export interface RootDatabase<V, K> {
-    get: (key: K) => V | undefined
-    put: (key: K, value: V) => Promise<boolean>
-    remove: (key: K) => Promise<boolean>
-    getRange: (options: RangeOptions<K>) => Iterable<{ key: K, value: V }>
-    transaction: <T>(action: () => T) => Promise<T>
-    getStats: () => Record<string, unknown>
-    readonly flushed: Promise<boolean>
-    close: () => Promise<void>
-  }
-  export function open<V, K> (options: RootDatabaseOptionsWithPath): RootDatabase<V, K>
+/**
+ * The subset of lmdb-js we use, and how it is loaded. lmdb 3.5.6 ships ESM typings ending in
+ * `export =`, which TypeScript rejects under NodeNext with skipLibCheck off (TS1203), so the
+ * module is imported by a name TypeScript does not resolve and typed here instead. Keep in step
+ * with node_modules/lmdb/index.d.ts.
+ */
+export interface LmdbOpenOptions {
+  path: string
+  encoding?: 'msgpack' | 'json' | 'string' | 'binary' | 'ordered-binary'
+  keyEncoding?: 'uint32' | 'binary' | 'ordered-binary'
+  compression?: boolean
+  noSubdir?: boolean
+  commitDelay?: number
+  noSync?: boolean
+  mapSize?: number
+}
+
+export interface LmdbRangeOptions { start?: Buffer, end?: Buffer, limit?: number, reverse?: boolean }
+
+export interface LmdbDatabase {
+  get: (key: Buffer) => Buffer | undefined
+  put: (key: Buffer, value: Buffer) => Promise<boolean>
+  remove: (key: Buffer) => Promise<boolean>
+  getRange: (options: LmdbRangeOptions) => Iterable<{ key: Buffer, value: Buffer }>
+  transaction: <T>(action: () => T) => Promise<T>
+  getStats: () => Record<string, unknown>
+  readonly flushed: Promise<boolean>
+  close: () => Promise<void>
+}
+
+interface LmdbModule { open: (options: LmdbOpenOptions) => LmdbDatabase }
+
+const MODULE_NAME: string = 'lmdb'
+
+export async function openLmdb (options: LmdbOpenOptions): Promise<LmdbDatabase> {
+  const mod = await import(MODULE_NAME) as LmdbModule
+  return mod.open(options)
 }

@@ -4,7 +4,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { open, type RootDatabase } from 'lmdb'
+import { openLmdb, type LmdbDatabase } from './lmdb-api.js'
 import { AgentError, ErrorCode, errorMessage } from '../errors.js'
 import { checkDataDirFilesystem } from './fs-check.js'
 import type { Logger } from '../log/logger.js'
@@ -35,9 +35,9 @@ export function prefixEnd (prefix: Uint8Array): Uint8Array | undefined {
 export function createLmdbStore (components: LmdbStoreComponents, init: LmdbStoreInit): Store {
   const log = components.logger
   const path = join(init.dataDir, init.fileName ?? 'store.mdb')
-  let db: RootDatabase<Buffer, Buffer> | undefined
+  let db: LmdbDatabase | undefined
 
-  const live = (): RootDatabase<Buffer, Buffer> => {
+  const live = (): LmdbDatabase => {
     if (db === undefined) throw new AgentError(ErrorCode.STORE_CLOSED, 'the store is not open')
     return db
   }
@@ -49,7 +49,7 @@ export function createLmdbStore (components: LmdbStoreComponents, init: LmdbStor
       await checkDataDirFilesystem(init.dataDir, init.mountsFile)
       try {
         await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
-        db = open<Buffer, Buffer>({ path, encoding: 'binary', keyEncoding: 'binary', compression: false, noSubdir: true })
+        db = await openLmdb({ path, encoding: 'binary', keyEncoding: 'binary', compression: false, noSubdir: true })
       } catch (err) {
         throw new AgentError(ErrorCode.STORE_OPEN_FAILED, `cannot open the store at ${path}: ${errorMessage(err)}`, {
           cause: err,
@@ -100,7 +100,7 @@ export function createLmdbStore (components: LmdbStoreComponents, init: LmdbStor
   }
 }
 
-function sizeOf (db: RootDatabase<Buffer, Buffer>): number {
+function sizeOf (db: LmdbDatabase): number {
   const stats = db.getStats() as { treeBranchPageCount?: number, treeLeafPageCount?: number, overflowPages?: number, pageSize?: number }
   const pages = (stats.treeBranchPageCount ?? 0) + (stats.treeLeafPageCount ?? 0) + (stats.overflowPages ?? 0)
   return pages * (stats.pageSize ?? 4096)

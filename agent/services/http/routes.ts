@@ -5,9 +5,12 @@
  *   GET  /api/v1/neighbours             the neighbour table
  *   GET  /api/v1/peers/:peerId          DHT lookup of any peer in the mesh
  *   POST /api/v1/peers/:peerId/ping     connect (directly or through a relay) and ping
+ *   POST /api/v1/peers/:peerId/throughput  {"bytes": N} one-stream throughput test (default 10 MB)
  *   GET  /                              the technician status page
  */
 import type { AbortOptions } from '../../component.js'
+import { AgentError, ErrorCode } from '../../errors.js'
+import { MAX_PERF_BYTES, type PerfResult } from '../../mesh/perf/index.js'
 import type { FoundPeer, PingResult } from '../../mesh/peer-tools.js'
 import type { NeighbourView } from '../../mesh/neighbours.js'
 import { STATUS_PAGE_HTML } from '../../web/status-page.js'
@@ -29,6 +32,21 @@ export interface AgentApi {
   neighbours: () => NeighbourView[]
   findPeer: (peerId: string, options: AbortOptions) => Promise<FoundPeer>
   pingPeer: (peerId: string, options: AbortOptions) => Promise<PingResult>
+  throughput: (peerId: string, bytes: number, options: AbortOptions) => Promise<PerfResult>
+}
+
+const DEFAULT_THROUGHPUT_BYTES = 10_000_000
+
+function bytesParam (body: unknown): number {
+  if (body === undefined) return DEFAULT_THROUGHPUT_BYTES
+  const bytes = (body as { bytes?: unknown } | null)?.bytes
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).some(k => k !== 'bytes')) {
+    throw new AgentError(ErrorCode.HTTP_BODY_INVALID, 'body must be {"bytes": <integer>} or empty')
+  }
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1 || bytes > MAX_PERF_BYTES) {
+    throw new AgentError(ErrorCode.HTTP_PARAM_INVALID, `"bytes" must be an integer from 1 to ${MAX_PERF_BYTES}`, { data: { param: 'bytes' } })
+  }
+  return bytes
 }
 
 export function apiRoutes (api: AgentApi): Route[] {
@@ -38,6 +56,7 @@ export function apiRoutes (api: AgentApi): Route[] {
     { method: 'GET', path: '/api/v1/neighbours', handler: () => ({ json: api.neighbours() }) },
     { method: 'GET', path: '/api/v1/peers/:peerId', handler: async ({ params, signal }) => ({ json: await api.findPeer(params.peerId ?? '', { signal }) }) },
     { method: 'POST', path: '/api/v1/peers/:peerId/ping', handler: async ({ params, signal }) => ({ json: await api.pingPeer(params.peerId ?? '', { signal }) }) },
+    { method: 'POST', path: '/api/v1/peers/:peerId/throughput', handler: async ({ params, body, signal }) => ({ json: await api.throughput(params.peerId ?? '', bytesParam(body), { signal }) }) },
     { method: 'GET', path: '/', handler: () => ({ html: STATUS_PAGE_HTML }) }
   ]
 }
