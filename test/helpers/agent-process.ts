@@ -1,0 +1,158 @@
+/**
+ * Runs the agent bundle as a separate process (inside a network namespace when given one) and
+ * drives it through its HTTP API, like syncthing's lib/rc. Log lines are parsed as they arrive
+ * so tests can wait for "Neighbour lost" and the like.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const BUNDLE = fileURLToPath(new URL('../../dist/meshbox.mjs', import.meta.url))
+
+export interface LogLine { ts: string, level: string, msg: string, module?: string, ctx?: Record<string, unknown>, err?: unknown }
+
+export interface AgentProcessInit {
+  name: string
+  /** Namespace to run in (via `ip netns exec`); none = this namespace. */
+  netns?: string
+  /** Reused across restarts to keep the identity; a fresh temp dir by default. */
+  dataDir?: string
+  /** Extra CLI flags after `start`. */
+  args?: string[]
+  env?: NodeJS.ProcessEnv
+  readyTimeoutMs?: number
+}
+
+export class AgentProcess {
+  readonly name: string
+  readonly dataDir: string
+  readonly child: ChildProcess
+  readonly logs: LogLine[] = []
+  stderr = ''
+  peerId = ''
+  httpUrl = ''
+  private waiters: Array<() => void> = []
+
+  readonly netns: string | undefined
+
+  constructor (name: string, dataDir: string, child: ChildProcess, netns?: string) {
+    this.name = name
+    this.netns = netns
+    this.dataDir = dataDir
+    this.child = child
+    let buf = ''
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buf += chunk
+      let nl
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        try { this.logs.push(JSON.parse(line) as LogLine) } catch { this.stderr += `[stdout] ${line}\n` }
+      }
+      this.notify()
+    })
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk })
+    child.once('exit', () => { this.notify() })
+  }
+
+  private notify (): void {
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  get running (): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null
+  }
+
+  /** The first log line matching, waiting up to `timeoutMs`. */
+  async waitForLog (pred: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const hit = this.logs.find(pred)
+      if (hit !== undefined) return hit
+      if (!this.running) throw new Error(`${this.name} exited (${String(this.child.exitCode ?? this.child.signalCode)}) while waiting for ${what}\nstderr:\n${this.stderr.slice(-3000)}`)
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`${this.name}: no ${what} within ${timeoutMs} ms\nlast logs:\n${this.logs.slice(-15).map(l => JSON.stringify(l)).join('\n')}\nstderr:\n${this.stderr.slice(-2000)}`)
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(resolve, Math.min(left, 200))
+        this.waiters.push(() => { clearTimeout(timer); resolve() })
+      })
+    }
+  }
+
+  async api<T = unknown> (method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 15_000): Promise<{ status: number, body: T }> {
+    const res = await fetchInNamespace(this.netns, this.httpUrl + path.replace(/^\//, ''), method, body, timeoutMs)
+    return res as { status: number, body: T }
+  }
+
+  /** Polls `check` against the API until it returns true. */
+  async until (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      if (await check().catch(() => false)) return
+      if (Date.now() > deadline) throw new Error(`${this.name}: ${what} not reached within ${timeoutMs} ms\nlast logs:\n${this.logs.slice(-10).map(l => JSON.stringify(l)).join('\n')}`)
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+  }
+
+  async neighbours (): Promise<Array<Record<string, unknown> & { peerId: string, state: string, kind: string, interface: string | null }>> {
+    return (await this.api<Array<Record<string, unknown> & { peerId: string, state: string, kind: string, interface: string | null }>>('GET', '/api/v1/neighbours')).body
+  }
+
+  /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with the exit code (null if killed by signal). */
+  async stop (timeoutMs = 6_000): Promise<number | null> {
+    if (!this.running) return this.child.exitCode
+    const exited = new Promise<number | null>(resolve => { this.child.once('exit', code => { resolve(code) }) })
+    this.child.kill('SIGTERM')
+    const timer = setTimeout(() => { this.child.kill('SIGKILL') }, timeoutMs)
+    try {
+      return await exited
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async kill (): Promise<void> {
+    if (!this.running) return
+    const exited = new Promise<void>(resolve => { this.child.once('exit', () => { resolve() }) })
+    this.child.kill('SIGKILL')
+    await exited
+  }
+}
+
+/**
+ * HTTP from the test process reaches agents in other namespaces only through that namespace, so
+ * API calls are made by the agent's own namespace: the agent binds 127.0.0.1 there and we ask
+ * with a tiny fetch run inside it. Without a namespace this is a plain fetch.
+ */
+export async function fetchInNamespace (netns: string | undefined, url: string, method: string, body: unknown, timeoutMs: number): Promise<{ status: number, body: unknown }> {
+  if (netns === undefined) {
+    const res = await fetch(url, { method, signal: AbortSignal.timeout(timeoutMs), ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) })
+    return { status: res.status, body: await res.json().catch(() => undefined) }
+  }
+  const script = 'const [u,m,b,t]=process.argv.slice(1);fetch(u,{method:m,signal:AbortSignal.timeout(Number(t)),...(b?{body:b,headers:{"content-type":"application/json"}}:{})}).then(async r=>{process.stdout.write(JSON.stringify({status:r.status,body:await r.json().catch(()=>null)}))},e=>{process.stdout.write(JSON.stringify({error:String(e)}))})'
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script, url, method, body === undefined ? '' : JSON.stringify(body), String(timeoutMs)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let s = ''
+    p.stdout.setEncoding('utf8').on('data', (d: string) => { s += d })
+    p.once('error', reject)
+    p.once('exit', () => { resolve(s) })
+  })
+  const parsed = JSON.parse(out) as { status: number, body: unknown, error?: string }
+  if (parsed.error !== undefined) throw new Error(`${method} ${url}: ${parsed.error}`)
+  return parsed
+}
+
+export async function startAgent (init: AgentProcessInit): Promise<AgentProcess> {
+  const dataDir = init.dataDir ?? await mkdtemp(join(tmpdir(), `mbx-${init.name}-`))
+  const argv = [BUNDLE, 'start', '--data-dir', dataDir, '--http-port', '0', ...(init.args ?? [])]
+  const child = init.netns === undefined
+    ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...init.env } })
+    : spawn('ip', ['netns', 'exec', init.netns, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...init.env } })
+  const agent = new AgentProcess(init.name, dataDir, child, init.netns)
+  const ready = await agent.waitForLog(l => l.msg === 'Agent ready', init.readyTimeoutMs ?? 15_000, 'Agent ready')
+  agent.peerId = String(ready.ctx?.peerId)
+  agent.httpUrl = String(ready.ctx?.statusPage)
+  return agent
+}
