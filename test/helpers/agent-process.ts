@@ -8,6 +8,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { JsonLines } from './json-lines.js'
 
 export const BUNDLE = fileURLToPath(new URL('../../dist/meshbox.mjs', import.meta.url))
 
@@ -25,40 +26,23 @@ export interface AgentProcessInit {
   readyTimeoutMs?: number
 }
 
-export class AgentProcess {
+export class AgentProcess extends JsonLines<LogLine> {
   readonly name: string
   readonly dataDir: string
-  readonly child: ChildProcess
-  readonly logs: LogLine[] = []
-  stderr = ''
+  readonly netns: string | undefined
   peerId = ''
   httpUrl = ''
-  private waiters: Array<() => void> = []
-
-  readonly netns: string | undefined
 
   constructor (name: string, dataDir: string, child: ChildProcess, netns?: string) {
+    super(child, name)
     this.name = name
-    this.netns = netns
     this.dataDir = dataDir
-    this.child = child
-    let buf = ''
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      buf += chunk
-      let nl
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl)
-        buf = buf.slice(nl + 1)
-        try { this.logs.push(JSON.parse(line) as LogLine) } catch { this.stderr += `[stdout] ${line}\n` }
-      }
-      this.notify()
-    })
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk })
-    child.once('exit', () => { this.notify() })
+    this.netns = netns
   }
 
-  private notify (): void {
-    for (const w of this.waiters.splice(0)) w()
+  /** Every log line so far, parsed. */
+  get logs (): LogLine[] {
+    return this.events
   }
 
   get running (): boolean {
@@ -67,18 +51,7 @@ export class AgentProcess {
 
   /** The first log line matching, waiting up to `timeoutMs`. */
   async waitForLog (pred: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const hit = this.logs.find(pred)
-      if (hit !== undefined) return hit
-      if (!this.running) throw new Error(`${this.name} exited (${String(this.child.exitCode ?? this.child.signalCode)}) while waiting for ${what}\nstderr:\n${this.stderr.slice(-3000)}`)
-      const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`${this.name}: no ${what} within ${timeoutMs} ms\nlast logs:\n${this.logs.slice(-15).map(l => JSON.stringify(l)).join('\n')}\nstderr:\n${this.stderr.slice(-2000)}`)
-      await new Promise<void>(resolve => {
-        const timer = setTimeout(resolve, Math.min(left, 200))
-        this.waiters.push(() => { clearTimeout(timer); resolve() })
-      })
-    }
+    return await this.waitFor(pred, timeoutMs, what)
   }
 
   async api<T = unknown> (method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 15_000): Promise<{ status: number, body: T }> {

@@ -5,8 +5,8 @@ import type { ChildProcess } from 'node:child_process'
 
 export type RunnerEvent = Record<string, unknown> & { event: string, t: number }
 
-export class JsonLines {
-  readonly events: RunnerEvent[] = []
+export class JsonLines<T extends object = RunnerEvent> {
+  readonly events: T[] = []
   stderr = ''
   private waiters: Array<() => void> = []
 
@@ -23,7 +23,7 @@ export class JsonLines {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl)
         buf = buf.slice(nl + 1)
-        try { this.events.push(JSON.parse(line) as RunnerEvent) } catch { this.stderr += `[stdout] ${line}\n` }
+        try { this.events.push(JSON.parse(line) as T) } catch { this.stderr += `[stdout] ${line}\n` }
       }
       this.notify()
     })
@@ -31,7 +31,7 @@ export class JsonLines {
     child.once('exit', () => { this.notify() })
   }
 
-  private notify (): void {
+  protected notify (): void {
     for (const w of this.waiters.splice(0)) w()
   }
 
@@ -52,14 +52,14 @@ export class JsonLines {
   }
 
   /** The first event matching `pred`, waiting up to `timeoutMs`. */
-  async waitFor (pred: (e: RunnerEvent) => boolean, timeoutMs: number, what = 'event'): Promise<RunnerEvent> {
+  async waitFor (pred: (e: T) => boolean, timeoutMs: number, what = 'event'): Promise<T> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const hit = this.events.find(pred)
       if (hit !== undefined) return hit
       const left = deadline - Date.now()
-      if (left <= 0 || this.child.exitCode !== null) {
-        throw new Error(`${this.label}: no ${what} within ${timeoutMs} ms (exit ${String(this.child.exitCode)})\nstdout events: ${JSON.stringify(this.events)}\nstderr:\n${this.stderr.slice(-4000)}`)
+      if (left <= 0 || this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`${this.label}: no ${what} within ${timeoutMs} ms (exit ${String(this.child.exitCode ?? this.child.signalCode)})\nlast stdout events: ${JSON.stringify(this.events.slice(-15))}\nstderr:\n${this.stderr.slice(-4000)}`)
       }
       await new Promise<void>(resolve => {
         const timer = setTimeout(resolve, left)
