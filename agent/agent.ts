@@ -121,7 +121,8 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         version: VERSION,
         profile: profile.id,
         addresses: live(node).getMultiaddrs().map(a => a.toString()),
-        statusPage: this.httpUrl()
+        statusPage: this.httpUrl(),
+        sinceProcessStartMs: Math.round(performance.now())
       })
     },
     async stop () {
