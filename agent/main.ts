@@ -33,7 +33,10 @@ async function start (args: ParsedArgs): Promise<number> {
   const logger = createLogger({ level: config.log.level })
   if (profile.status !== 'supported') logger.warn('Hardware profile is not supported', { profile: profile.id, status: profile.status, reason: profile.statusReason })
   const agent = createAgent({ logger }, { config, profile })
+  // A stray rejection inside a dependency is logged and survived; an uncaught exception is logged,
+  // then ends the process so procd restarts it from a clean state.
   process.on('unhandledRejection', (reason) => { logger.error('Unhandled rejection', {}, reason) })
+  process.on('uncaughtExceptionMonitor', (err) => { logger.error('Uncaught exception; exiting', {}, err) })
   const stopped = new Promise<number>(resolve => {
     const onSignal = (signal: NodeJS.Signals): void => {
       logger.info('Stopping', { signal })
