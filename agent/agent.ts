@@ -1,6 +1,6 @@
 /**
  * The one place that knows every component: it builds them in dependency order (store, identity,
- * libp2p node, discovery, neighbours, relay supervisor, HTTP), starts them in that order and
+ * libp2p node, probe, discovery, neighbours, relay supervisor, HTTP, memory watch), starts them in that order and
  * stops them in reverse. Starting or stopping twice is harmless.
  */
 import type { AbortOptions, Component } from './component.js'
@@ -19,6 +19,7 @@ import { createRelaySupervisor, type RelaySupervisor } from './mesh/relay-superv
 import { createHttpApp } from './services/http/app.js'
 import { apiRoutes, type AgentApi, type StatusView } from './services/http/routes.js'
 import { createHttpServer, type HttpServer } from './services/http/server.js'
+import { createMemoryWatch, type MemoryWatch } from './system/memory-watch.js'
 import { recordStart, type StartRecord } from './store/meta.js'
 import { createLmdbStore } from './store/lmdb-store.js'
 import type { Store } from './store/store.js'
@@ -45,6 +46,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
   let http: HttpServer | undefined
   let store: Store | undefined
   let perf: PerfService | undefined
+  let memory: MemoryWatch | undefined
   let starts: StartRecord | undefined
 
   const live = <T>(x: T | undefined): T => {
@@ -62,6 +64,8 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
       addresses: n.getMultiaddrs().map(a => a.toString()),
       neighbours: neighbours?.upCount() ?? 0,
       rssBytes: process.memoryUsage.rss(),
+      maxRssBytes: config.memory.maxRssBytes,
+      memoryOverBudget: memory?.overBudget() ?? false,
       connections: n.getConnections().length,
       relayReservations: relays?.reservations() ?? [],
       meshPrivate: config.mesh.networkKeyFile !== '',
@@ -112,6 +116,8 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         const handler = createHttpApp({ logger: log.child('http') }, { routes: apiRoutes(api), maxBodyBytes: config.http.maxBodyBytes, requestTimeoutMs: config.http.requestTimeoutMs })
         http = createHttpServer({ logger: log.child('http'), handler }, config.http)
         await startOne(http, options)
+        memory = createMemoryWatch({ logger: log.child('memory') }, { maxRssBytes: config.memory.maxRssBytes })
+        await startOne(memory, options)
       } catch (err) {
         await this.stop()
         throw err
