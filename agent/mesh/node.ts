@@ -4,7 +4,7 @@
  * internet defaults (128 KiB / 2 min per relayed connection, 15 reservations).
  */
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { FaultTolerance, type PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
@@ -37,6 +37,9 @@ export function libp2pOptions (mesh: MeshConfig, privateKey: PrivateKey, network
     connectionManager: { maxConnections: mesh.maxConnections, dialTimeout: mesh.dialTimeoutMs },
     services: {
       identify: identify(),
+      // Pushes our new addresses (a relay reservation, an interface that came up) to every
+      // neighbour at once; without it a relay never learns the circuit addresses of its clients.
+      identifyPush: identifyPush(),
       ping: ping({ maxOutboundStreams: PING_MAX_OUTBOUND_STREAMS, runOnLimitedConnection: true }),
       dht: kadDHT({ protocol: mesh.dht.protocol, clientMode: false, peerInfoMapper: passthroughMapper }),
       ...(mesh.relay.server
