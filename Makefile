@@ -42,8 +42,8 @@ $(NODE22):
 
 node22: $(NODE22)
 
-$(BUNDLE): node_modules/.installed $(SOURCES) scripts/build.mjs
-	$(NODE) scripts/build.mjs
+$(BUNDLE): node_modules/.installed $(SOURCES) scripts/build.ts
+	$(NODE) --import tsx scripts/build.ts
 
 build: $(BUNDLE)
 
