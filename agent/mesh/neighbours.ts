@@ -57,6 +57,8 @@ const DEFAULT_DIAL_GRACE_MS = 2_000
 const DEFAULT_REDIAL_MAX_MS = 8_000
 const DEFAULT_MAX_RELAYED = 16
 const DEDUPE_DELAY_MS = 1_500
+const FAILED_DIAL_BACKOFF_MS = 2_000
+const MAX_FAILED_DIAL_BACKOFF_MS = 60_000
 
 export function createNeighbourManager (c: NeighbourManagerComponents, init: NeighbourManagerInit): NeighbourManager {
   const log = c.logger
@@ -69,6 +71,7 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
   const redial = new Map<string, { atMs: number, backoffMs: number }>()
   const graceTimers = new Map<string, NodeJS.Timeout>()
   const dedupeTimers = new Map<string, NodeJS.Timeout>()
+  const failures = new Map<string, { count: number, retryAtMs: number }>()
   let controller: AbortController | undefined
   let timers: NodeJS.Timeout[] = []
   let unsubscribe: (() => void) | undefined
@@ -86,6 +89,7 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
       case 'forgotten':
         log.info('Neighbour forgotten', { peerId: change.peerId })
         redial.delete(change.peerId)
+        failures.delete(change.peerId)
         break
     }
   }
@@ -117,9 +121,15 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
     try {
       const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(init.dialTimeoutMs)])
       await c.node.dial(peerIdFromString(peerId), { signal })
+      failures.delete(peerId)
       return true
     } catch (err) {
-      log.debug('Dial failed', { peerId, reason, error: errorMessage(err) })
+      // A box of another mesh (other network key) or a broken one is heard every few seconds:
+      // back off instead of redoing a handshake on every mDNS answer.
+      const count = (failures.get(peerId)?.count ?? 0) + 1
+      const backoffMs = Math.min(FAILED_DIAL_BACKOFF_MS * 2 ** (count - 1), MAX_FAILED_DIAL_BACKOFF_MS)
+      failures.set(peerId, { count, retryAtMs: now() + backoffMs })
+      log.debug('Dial failed', { peerId, reason, failures: count, retryInMs: backoffMs, error: errorMessage(err) })
       return false
     } finally {
       dialing.delete(peerId)
@@ -129,6 +139,7 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
   /** One connection per pair: the lower id dials now, the higher one only after a grace period. */
   const dialPolitely = (peerId: string, reason: string): void => {
     if (connectionsOf(peerId).length > 0 || graceTimers.has(peerId)) return
+    if ((failures.get(peerId)?.retryAtMs ?? 0) > now()) return
     if (self < peerId) {
       void dial(peerId, reason)
       return

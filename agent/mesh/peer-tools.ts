@@ -22,9 +22,13 @@ export function parsePeerId (text: string): PeerId {
   }
 }
 
+/**
+ * Asks the mesh (DHT), not the local cache: a cached record can predate the peer's relay
+ * reservation and lack the only addresses that reach it.
+ */
 export async function findPeer (node: Libp2p, peerId: PeerId, options: AbortOptions = {}): Promise<FoundPeer> {
   try {
-    const found = await node.peerRouting.findPeer(peerId, options)
+    const found = await node.peerRouting.findPeer(peerId, { ...options, useCache: false })
     return {
       peerId: peerId.toString(),
       addresses: found.multiaddrs.map(a => a.toString()),
@@ -39,6 +43,10 @@ export async function findPeer (node: Libp2p, peerId: PeerId, options: AbortOpti
   }
 }
 
+function dialFailed (peerId: PeerId, err: unknown): AgentError {
+  return new AgentError(ErrorCode.MESH_DIAL_FAILED, `cannot connect to ${peerId.toString()}: ${errorMessage(err)}`, { data: { peerId: peerId.toString() } })
+}
+
 export async function pingPeer (node: Libp2p<{ ping: Ping }>, peerId: PeerId, options: AbortOptions = {}): Promise<PingResult> {
   let dialled = false
   if (node.getConnections(peerId).length === 0) {
@@ -46,10 +54,17 @@ export async function pingPeer (node: Libp2p<{ ping: Ping }>, peerId: PeerId, op
     if (!known) await findPeer(node, peerId, options)
     try {
       await node.dial(peerId, options)
-      dialled = true
     } catch (err) {
-      throw new AgentError(ErrorCode.MESH_DIAL_FAILED, `cannot connect to ${peerId.toString()}: ${errorMessage(err)}`, { data: { peerId: peerId.toString() } })
+      if (!known) throw dialFailed(peerId, err)
+      // The addresses we had may be stale (the peer moved, or got a relay slot since): ask again.
+      await findPeer(node, peerId, options)
+      try {
+        await node.dial(peerId, options)
+      } catch (err2) {
+        throw dialFailed(peerId, err2)
+      }
     }
+    dialled = true
   }
   const started = performance.now()
   try {

@@ -50,19 +50,35 @@ function compile (pattern: string): Matcher {
   }
 }
 
+/** After a 413 the rest of the body is read and dropped (up to a cap), so the client sees the answer, not EPIPE. */
+const DISCARD_AFTER_LIMIT_BYTES = 4 * 1024 * 1024
+
 async function readBody (req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > maxBytes) throw new AgentError(ErrorCode.HTTP_BODY_TOO_LARGE, `request body of ${declared} bytes is larger than ${maxBytes}`)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength
-    if (size > maxBytes) throw new AgentError(ErrorCode.HTTP_BODY_TOO_LARGE, `request body is larger than ${maxBytes} bytes`)
-    chunks.push(chunk as Buffer)
-  }
-  if (size === 0) return undefined
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let failed = false
+    const tooLarge = (): void => {
+      failed = true
+      reject(new AgentError(ErrorCode.HTTP_BODY_TOO_LARGE, `request body is larger than ${maxBytes} bytes`))
+    }
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength
+      if (failed) {
+        if (size > maxBytes + DISCARD_AFTER_LIMIT_BYTES) req.destroy()
+        return
+      }
+      if (size > maxBytes) tooLarge()
+      else chunks.push(chunk)
+    })
+    req.once('end', () => { if (!failed) resolve(Buffer.concat(chunks).toString('utf8')) })
+    req.once('error', (err) => { if (!failed) { failed = true; reject(err) } })
+    if (declared > maxBytes) tooLarge()
+  })
+  if (text.length === 0) return undefined
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    return JSON.parse(text)
   } catch (err) {
     throw new AgentError(ErrorCode.HTTP_BODY_INVALID, `request body is not valid JSON: ${errorMessage(err)}`)
   }
