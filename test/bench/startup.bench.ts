@@ -9,7 +9,6 @@
  * Quality bars (docs/design.md): idle RSS ≤ 1.25 × bare node; spawn → ready ≤ 400 ms.
  * Env: BENCH_STARTUP_RUNS (default 7), BENCH_IDLE_MS (default 3000).
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'

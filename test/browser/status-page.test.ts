@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { access, chmod, mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { access, chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { tempDir } from '../helpers/tmp.js'
 import { it } from 'node:test'
 import { chromium } from 'playwright-core'
 import { startAgent, type AgentProcess } from '../helpers/agent-process.js'
@@ -27,7 +27,7 @@ it('behavior: the technician page shows the agent and its neighbours in a real b
     await a.until(async () => (await a.neighbours()).some(n => n.peerId === b.peerId && n.state === 'up'), 10_000, 'B up at A')
 
     // The browser runs inside the namespace, where the agent's loopback address lives.
-    const dir = await mkdtemp(join(tmpdir(), 'mbx-browser-'))
+    const dir = tempDir('browser')
     const wrapper = join(dir, 'chromium-in-netns.sh')
     await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`)
     await chmod(wrapper, 0o755)

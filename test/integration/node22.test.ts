@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { access, mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { tempDir } from '../helpers/tmp.js'
 import { it } from 'node:test'
 import { BUNDLE } from '../helpers/agent-process.js'
 
@@ -23,7 +23,7 @@ it('behavior: the bundle passes selftest on Node 22', async (t) => {
   const { stdout: version } = await run(NODE22, ['--version'])
   assert.match(version, /^v22\./)
   // selftest binds loopback only and turns mDNS off, so it is safe outside a namespace.
-  const dataDir = join(await mkdtemp(join(tmpdir(), 'mbx-node22-')), 'data')
+  const dataDir = join(tempDir('node22'), 'data')
   const { stdout } = await run(NODE22, [BUNDLE, 'selftest', '--data-dir', dataDir], { timeout: 30_000 })
   assert.match(stdout, /selftest passed/)
   const again = await run(NODE22, [BUNDLE, 'selftest', '--data-dir', dataDir], { timeout: 30_000 })

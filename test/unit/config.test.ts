@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { tempDir } from '../helpers/tmp.js'
 import { describe, it } from 'node:test'
 import { envName, FIELDS } from '../../agent/config/fields.js'
 import { envLayer, loadConfig } from '../../agent/config/load.js'
@@ -9,7 +9,7 @@ import { DEFAULTS } from '../../agent/config/schema.js'
 import { AgentError, ErrorCode } from '../../agent/errors.js'
 
 async function configFile (content: unknown): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mbx-config-'))
+  const dir = tempDir('config')
   const path = join(dir, 'config.json')
   await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content))
   return path

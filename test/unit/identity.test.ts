@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { tempDir } from '../helpers/tmp.js'
 import { describe, it } from 'node:test'
 import { AgentError, ErrorCode } from '../../agent/errors.js'
 import { silentLogger } from '../../agent/log/logger.js'
@@ -9,7 +9,7 @@ import { IDENTITY_FILE, loadOrCreateIdentity } from '../../agent/mesh/identity.j
 
 describe('identity', () => {
   it('behavior: created once, same peer id after reload, readable by the owner only', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'mbx-id-')), 'data')
+    const dir = join(tempDir('id'), 'data')
     const first = await loadOrCreateIdentity(dir, silentLogger)
     assert.equal(first.created, true)
     assert.equal(first.privateKey.type, 'Ed25519')
@@ -21,7 +21,7 @@ describe('identity', () => {
   })
 
   it('behavior: permissions that are too open are fixed', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mbx-id-'))
+    const dir = tempDir('id')
     const { peerId } = await loadOrCreateIdentity(dir, silentLogger)
     await chmod(join(dir, IDENTITY_FILE), 0o644)
     const again = await loadOrCreateIdentity(dir, silentLogger)
@@ -30,7 +30,7 @@ describe('identity', () => {
   })
 
   it('error: a damaged key is reported and never overwritten', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mbx-id-'))
+    const dir = tempDir('id')
     const path = join(dir, IDENTITY_FILE)
     await writeFile(path, 'not a key', { mode: 0o600 })
     await assert.rejects(loadOrCreateIdentity(dir, silentLogger), (err: unknown) => {
@@ -43,7 +43,7 @@ describe('identity', () => {
   })
 
   it('error: an oversized key file is refused', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mbx-id-'))
+    const dir = tempDir('id')
     await writeFile(join(dir, IDENTITY_FILE), Buffer.alloc(10_000), { mode: 0o600 })
     await assert.rejects(loadOrCreateIdentity(dir, silentLogger), /larger than any key/)
   })

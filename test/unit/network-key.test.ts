@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { tempDir } from '../helpers/tmp.js'
 import { describe, it } from 'node:test'
 import { AgentError, ErrorCode } from '../../agent/errors.js'
 import { newNetworkKey, parseNetworkKey, readNetworkKey } from '../../agent/mesh/network-key.js'
@@ -32,7 +32,7 @@ describe('mesh network key', () => {
 
   it('error: missing or oversized files', async () => {
     await assert.rejects(readNetworkKey('/nonexistent/swarm.key'), isKeyError(/cannot be read/))
-    const dir = await mkdtemp(join(tmpdir(), 'mbx-key-'))
+    const dir = tempDir('key')
     await writeFile(join(dir, 'big.key'), 'x'.repeat(2000))
     await assert.rejects(readNetworkKey(join(dir, 'big.key')), isKeyError(/larger than/))
   })

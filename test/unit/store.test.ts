@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { tempDir } from '../helpers/tmp.js'
 import { describe, it } from 'node:test'
 import { AgentError, ErrorCode } from '../../agent/errors.js'
 import { silentLogger } from '../../agent/log/logger.js'
@@ -15,7 +14,7 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const dec = (b: Uint8Array | undefined): string | undefined => b === undefined ? undefined : new TextDecoder().decode(b)
 
 async function tempStore (mountsFile = fixture('debian-ext4.txt')) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'mbx-store-'))
+  const dataDir = tempDir('store')
   const store = createLmdbStore({ logger: silentLogger }, { dataDir, mountsFile })
   await store.start()
   return { store, dataDir }
@@ -106,7 +105,7 @@ describe('data directory filesystem check', () => {
   })
 
   it('error: the store refuses to open there, before touching the disk', async () => {
-    const dataDir = join(await mkdtemp('/var/tmp/mbx-jffs2-'), 'data')
+    const dataDir = join(tempDir('jffs2', '/var/tmp'), 'data')
     // /var/tmp sits on "/" in the fixture, which is an overlay whose upper layer is JFFS2
     const store = createLmdbStore({ logger: silentLogger }, { dataDir, mountsFile: fixture('openwrt-jffs2.txt') })
     await assert.rejects(store.start(), /JFFS2/)

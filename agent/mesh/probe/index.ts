@@ -43,7 +43,7 @@ export function createLinkProbe (c: LinkProbeComponents, init: { protocol?: stri
     s.stream.abort(err)
   }
 
-  const onFrames = (peerId: string, s: Session): void => {
+  const onFrames = (s: Session): void => {
     while (s.rx.byteLength >= FRAME_BYTES) {
       const frame = s.rx.subarray(0, FRAME_BYTES)
       s.rx.consume(FRAME_BYTES)
@@ -62,7 +62,7 @@ export function createLinkProbe (c: LinkProbeComponents, init: { protocol?: stri
     const s: Session = { stream, token: crypto.getRandomValues(new Uint8Array(4)), seq: 0, pending: new Map(), rx: new Uint8ArrayList() }
     stream.addEventListener('message', (evt) => {
       s.rx.append(evt.data)
-      onFrames(key, s)
+      onFrames(s)
     })
     stream.addEventListener('close', () => {
       if (sessions.get(key) === s) close(key, new Error('probe stream closed'))
