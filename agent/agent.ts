@@ -20,6 +20,7 @@ import { createHttpApp } from './services/http/app.js'
 import { apiRoutes, type AgentApi, type StatusView } from './services/http/routes.js'
 import { createHttpServer, type HttpServer } from './services/http/server.js'
 import { createMemoryWatch, type MemoryWatch } from './system/memory-watch.js'
+import { checkDataDirFilesystem } from './store/fs-check.js'
 import { recordStart, type StartRecord } from './store/meta.js'
 import { createLmdbStore } from './store/lmdb-store.js'
 import type { Store } from './store/store.js'
@@ -92,13 +93,31 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
       if (started.length > 0) return
       try {
         store = createLmdbStore({ logger: log.child('store') }, { dataDir: config.dataDir, ...(init.mountsFile !== undefined ? { mountsFile: init.mountsFile } : {}) })
-        await startOne(store, options)
-        starts = await recordStart(store)
-        const identity = await loadOrCreateIdentity(config.dataDir, log.child('identity'))
-        const networkKey = config.mesh.networkKeyFile !== '' ? await readNetworkKey(config.mesh.networkKeyFile) : undefined
-        const meshNode = await createMeshNode(config.mesh, identity.privateKey, networkKey)
-        node = meshNode
-        await startOne({ name: 'libp2p', start: async () => { await meshNode.start() }, stop: async () => { await meshNode.stop() } }, options)
+        // Refuse a JFFS2 data directory before anything (the identity file included) is written there.
+        await checkDataDirFilesystem(config.dataDir, init.mountsFile)
+        // Loading LMDB and bringing up libp2p share nothing, so they overlap; both are recorded as
+        // started in dependency order (store, then libp2p), whichever finishes first.
+        const storeComponent = store
+        const [storeUp, nodeUp] = await Promise.allSettled([
+          storeComponent.start(options),
+          (async () => {
+            const identity = await loadOrCreateIdentity(config.dataDir, log.child('identity'))
+            const networkKey = config.mesh.networkKeyFile !== '' ? await readNetworkKey(config.mesh.networkKeyFile) : undefined
+            const meshNode = await createMeshNode(config.mesh, identity.privateKey, networkKey)
+            await meshNode.start()
+            return meshNode
+          })()
+        ])
+        if (storeUp.status === 'fulfilled') started.push(storeComponent)
+        if (nodeUp.status === 'fulfilled') {
+          const meshNode = nodeUp.value
+          node = meshNode
+          started.push({ name: 'libp2p', start: async () => { await meshNode.start() }, stop: async () => { await meshNode.stop() } })
+        }
+        if (storeUp.status === 'rejected') throw storeUp.reason
+        if (nodeUp.status === 'rejected') throw nodeUp.reason
+        const meshNode = live(node)
+        starts = await recordStart(storeComponent)
         const discovery: MeshDiscovery = createMeshDiscovery({ peerId: meshNode.peerId, getAddresses: () => meshNode.getMultiaddrs(), logger: log }, config.mesh.discovery)
         perf = createPerfService({ node: meshNode, logger: log.child('perf') })
         await startOne(perf, options)

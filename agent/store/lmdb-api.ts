@@ -33,6 +33,8 @@ interface LmdbModule { open: (options: LmdbOpenOptions) => LmdbDatabase }
 const MODULE_NAME: string = 'lmdb'
 
 export async function openLmdb (options: LmdbOpenOptions): Promise<LmdbDatabase> {
+  // We store raw bytes only, so msgpackr's native unpacker is never used: skip loading it.
+  process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true'
   const mod = await import(MODULE_NAME) as LmdbModule
   return mod.open(options)
 }
