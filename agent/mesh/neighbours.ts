@@ -58,6 +58,7 @@ const DEFAULT_REDIAL_MAX_MS = 8_000
 const DEFAULT_MAX_RELAYED = 16
 const DEDUPE_DELAY_MS = 1_500
 const FAILED_DIAL_BACKOFF_MS = 2_000
+const MAX_SIGHTINGS = 1_024
 const MAX_FAILED_DIAL_BACKOFF_MS = 60_000
 
 export function createNeighbourManager (c: NeighbourManagerComponents, init: NeighbourManagerInit): NeighbourManager {
@@ -152,7 +153,13 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
 
   const onSighting = (peer: { peerId: string, multiaddrs: Multiaddr[], interfaceName: string }): void => {
     if (peer.peerId === self) return
+    sightings.delete(peer.peerId) // re-insert: the map stays ordered oldest sighting first
     sightings.set(peer.peerId, { interfaceName: peer.interfaceName, atMs: now() })
+    // A hostile segment can announce endless peer ids: keep the newest sightings only.
+    for (const oldest of sightings.keys()) {
+      if (sightings.size <= MAX_SIGHTINGS) break
+      sightings.delete(oldest)
+    }
     // Stock peers announce loopback and other segments too: keep what this segment can reach.
     const cidr = c.discovery.interfaces().find(i => i.name === peer.interfaceName)?.cidr
     const reachable = addressesOnSubnet(peer.multiaddrs, cidr)
@@ -225,6 +232,8 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
   const tick = (): void => {
     for (const change of sweep(table, now(), init)) report(change)
     const t = now()
+    for (const [peerId, seen] of sightings) if (t - seen.atMs > init.forgetAfterMs) sightings.delete(peerId)
+    for (const [peerId, f] of failures) if (t - f.retryAtMs > init.forgetAfterMs) failures.delete(peerId)
     for (const [peerId, r] of redial) {
       if (r.atMs > t || dialing.has(peerId)) continue
       r.backoffMs = Math.min(r.backoffMs * 2, init.redialMaxMs ?? DEFAULT_REDIAL_MAX_MS)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { access, chmod, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helpers/tmp.js'
 import { it } from 'node:test'
 import { chromium } from 'playwright-core'
@@ -41,7 +42,9 @@ it('behavior: the technician page shows the agent and its neighbours in a real b
       assert.match(await page.locator('#status').innerText(), new RegExp(a.peerId))
       const row = page.locator('#neighbours tr', { hasText: b.peerId })
       assert.match(await row.innerText(), /up\s+direct\s+lo/)
-      const shot = join(dir, 'status-page.png')
+      // Kept after the run (dist/ is git-ignored) so a person can look at what a technician sees.
+      const shot = fileURLToPath(new URL('../../dist/test-artifacts/status-page.png', import.meta.url))
+      await mkdir(dirname(shot), { recursive: true })
       await page.screenshot({ path: shot, fullPage: true })
       t.diagnostic(`screenshot: ${shot}`)
       assert.deepEqual(errors, [])
