@@ -1,0 +1,38 @@
+/**
+ * Link cost for routing, from what the neighbour table measures. ETX-like: a clean link costs
+ * 256 (one "hop"), loss makes it dearer as 1/(1-loss)² (a frame and its acknowledgement must both
+ * arrive), round-trip time adds a little, a relayed link pays for the box in the middle, and a new
+ * (or just-returned, i.e. flapping) link starts expensive and becomes cheap as it proves itself.
+ */
+import { METRIC_INFINITY } from './seqno.js'
+
+export interface LinkFacts {
+  kind: 'direct' | 'relayed'
+  state: 'up' | 'lost'
+  rttMs: number | null
+  lossPct: number
+  /** How long the link has been up without interruption. */
+  upForMs: number
+}
+
+export const HOP_COST = 256
+/** A relayed link uses a third box: cost it like 1.5 extra hops so a real two-hop route wins. */
+export const RELAYED_LINK_COST = 384
+/** Per millisecond of smoothed RTT, capped, so latency breaks ties without swamping loss. */
+export const RTT_COST_PER_MS = 1
+export const MAX_RTT_COST = 1024
+/** A link younger than this pays a penalty that shrinks linearly to zero. */
+export const WARM_UP_MS = 10_000
+export const NEW_LINK_PENALTY = 512
+/** Loss above this makes the link unusable. */
+export const MAX_USABLE_LOSS_PCT = 90
+
+export function linkCost (l: LinkFacts): number {
+  if (l.state !== 'up' || l.lossPct >= MAX_USABLE_LOSS_PCT) return METRIC_INFINITY
+  const delivery = 1 - l.lossPct / 100
+  const etx = 1 / (delivery * delivery)
+  const rtt = Math.min(MAX_RTT_COST, Math.max(0, l.rttMs ?? 100) * RTT_COST_PER_MS)
+  const warmUp = l.upForMs >= WARM_UP_MS ? 0 : NEW_LINK_PENALTY * (1 - Math.max(0, l.upForMs) / WARM_UP_MS)
+  const relay = l.kind === 'relayed' ? RELAYED_LINK_COST : 0
+  return Math.min(METRIC_INFINITY - 1, Math.max(1, Math.round(HOP_COST * etx + rtt + warmUp + relay)))
+}
