@@ -1,6 +1,7 @@
 /**
  * The one place that knows every component: it builds them in dependency order (store, identity,
- * libp2p node, probe, discovery, neighbours, relay supervisor, HTTP, memory watch), starts them in that order and
+ * libp2p node, probe, neighbours, discovery, routing, forwarding, relay supervisor, HTTP, memory
+ * watch), starts them in that order and
  * stops them in reverse. Starting or stopping twice is harmless.
  */
 import type { AbortOptions, Component } from './component.js'
@@ -15,6 +16,8 @@ import { createMeshNode, type MeshNode } from './mesh/node.js'
 import { findPeer, parsePeerId, pingPeer } from './mesh/peer-tools.js'
 import { createLinkProbe } from './mesh/probe/index.js'
 import { createPerfService, type PerfService } from './mesh/perf/index.js'
+import { createRoutingService, type RoutingService } from './mesh/routing/index.js'
+import { createForwardingService, type ForwardingService } from './mesh/forwarding/index.js'
 import { createRelaySupervisor, type RelaySupervisor } from './mesh/relay-supervisor.js'
 import { createHttpApp } from './services/http/app.js'
 import { apiRoutes, type AgentApi, type StatusView } from './services/http/routes.js'
@@ -48,6 +51,8 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
   let store: Store | undefined
   let perf: PerfService | undefined
   let memory: MemoryWatch | undefined
+  let routing: RoutingService | undefined
+  let forwarding: ForwardingService | undefined
   let starts: StartRecord | undefined
 
   const live = <T>(x: T | undefined): T => {
@@ -64,6 +69,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
       profile: profile.id,
       addresses: n.getMultiaddrs().map(a => a.toString()),
       neighbours: neighbours?.upCount() ?? 0,
+      routes: routing?.routes().length ?? 0,
       rssBytes: process.memoryUsage.rss(),
       maxRssBytes: config.memory.maxRssBytes,
       memoryOverBudget: memory?.overBudget() ?? false,
@@ -80,7 +86,11 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
     neighbours: () => neighbours?.list() ?? [],
     findPeer: async (id, options) => await findPeer(live(node), parsePeerId(id), options),
     pingPeer: async (id, options) => await pingPeer(live(node), parsePeerId(id), options),
-    throughput: async (id, bytes, options) => await live(perf).measure(parsePeerId(id), bytes, options)
+    throughput: async (id, bytes, options) => await live(perf).measure(parsePeerId(id), bytes, options),
+    routes: () => routing?.routes() ?? [],
+    routeLog: () => routing?.log() ?? [],
+    meshPing: async (id, options) => await live(forwarding).ping(parsePeerId(id).toString(), options),
+    traceroute: async (id, options) => await live(forwarding).traceroute(parsePeerId(id).toString(), options)
   }
 
   const startOne = async (component: Component, options: AbortOptions): Promise<void> => {
@@ -130,6 +140,11 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         // Neighbours subscribe before discovery starts so the first sightings are not missed.
         await startOne(neighbours, options)
         if (config.mesh.discovery.enabled) await startOne(discovery, options)
+        const neighbourList = neighbours
+        routing = createRoutingService({ node: meshNode, neighbours: neighbourList, logger: log.child('routing') }, config.mesh.routing)
+        await startOne(routing, options)
+        forwarding = createForwardingService({ node: meshNode, routing, logger: log.child('forwarding') }, config.mesh.routing)
+        await startOne(forwarding, options)
         relays = createRelaySupervisor({ node: meshNode, logger: log.child('relay') }, { enabled: config.mesh.relay.client })
         await startOne(relays, options)
         const handler = createHttpApp({ logger: log.child('http') }, { routes: apiRoutes(api), maxBodyBytes: config.http.maxBodyBytes, requestTimeoutMs: config.http.requestTimeoutMs })

@@ -5,7 +5,7 @@
 import './polyfills.js'
 import { createAgent } from './agent.js'
 import { USAGE, parseCli, type ParsedArgs } from './cli/args.js'
-import { apiBase, callApi, formatNeighbours, formatStatus } from './cli/client.js'
+import { apiBase, callApi, formatNeighbours, formatRoutes, formatStatus, formatTraceroute } from './cli/client.js'
 import { loadConfig } from './config/load.js'
 import { AgentError, ErrorCode, errorMessage } from './errors.js'
 import { createLogger } from './log/logger.js'
@@ -62,11 +62,19 @@ async function client (args: ParsedArgs): Promise<number> {
     neighbours: ['GET', '/api/v1/neighbours'],
     'find-peer': ['GET', `/api/v1/peers/${id}`],
     ping: ['POST', `/api/v1/peers/${id}/ping`],
-    throughput: ['POST', `/api/v1/peers/${id}/throughput`]
-  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput']
-  const body = await callApi(base, method, path, args.command === 'throughput' && args.bytes !== undefined ? { bytes: args.bytes } : undefined)
+    throughput: ['POST', `/api/v1/peers/${id}/throughput`],
+    routes: ['GET', '/api/v1/routes'],
+    'mesh-ping': ['POST', '/api/v1/mesh/ping'],
+    traceroute: ['POST', '/api/v1/mesh/traceroute']
+  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput' | 'routes' | 'mesh-ping' | 'traceroute']
+  const payload = args.command === 'throughput' && args.bytes !== undefined
+    ? { bytes: args.bytes }
+    : args.command === 'mesh-ping' || args.command === 'traceroute' ? { peerId: args.positionals[0] } : undefined
+  const body = await callApi(base, method, path, payload)
   if (args.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n')
   else if (args.command === 'neighbours') process.stdout.write(formatNeighbours(body as Array<Record<string, unknown>>) + '\n')
+  else if (args.command === 'routes') process.stdout.write(formatRoutes(body as Array<Record<string, unknown>>) + '\n')
+  else if (args.command === 'traceroute') process.stdout.write(formatTraceroute(body as { peerId: string, reached: boolean, hops: Array<Record<string, unknown>> }) + '\n')
   else process.stdout.write(formatStatus(body as Record<string, unknown>) + '\n')
   return EXIT.ok
 }

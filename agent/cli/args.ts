@@ -7,7 +7,7 @@ import { AgentError, ErrorCode } from '../errors.js'
 import { FIELD_BY_PATH } from '../config/fields.js'
 import { checkValue, parseText, type Layer } from '../config/validate.js'
 
-export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'version', 'selftest', 'mesh-key', 'help'] as const
+export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'routes', 'mesh-ping', 'traceroute', 'version', 'selftest', 'mesh-key', 'help'] as const
 export type Command = typeof COMMANDS[number]
 
 /** Flags that set configuration keys. */
@@ -30,6 +30,9 @@ Commands:
   find-peer <peerId>    look a peer up in the mesh (DHT)
   ping <peerId>         connect to a peer (directly or through a relay) and ping it
   throughput <peerId>   send --bytes (default 10000000) on one stream and report MB/s
+  routes                show the route table (every box reachable through the mesh)
+  mesh-ping <peerId>    round trip over the routed path, with its hop count
+  traceroute <peerId>   every hop on the routed path with its RTT
   version               print the version
   selftest              open the store, start the node, check HTTP, stop; exit 0 if all is well
   mesh-key              print a new mesh network key (copy the same file to every box)
@@ -92,7 +95,7 @@ export function parseCli (argv: string[]): ParsedArgs {
     const source = `flag --${flag}`
     flags.set(path, Array.isArray(value) ? checkValue(field, value, source) : parseText(field, value, source))
   }
-  const wantsId = command === 'find-peer' || command === 'ping' || command === 'throughput'
+  const wantsId = ['find-peer', 'ping', 'throughput', 'mesh-ping', 'traceroute'].includes(command)
   let bytes: number | undefined
   if (parsed.values.bytes !== undefined) {
     bytes = Number(parsed.values.bytes)

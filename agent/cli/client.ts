@@ -52,3 +52,13 @@ export function formatNeighbours (list: Array<Record<string, unknown>>): string 
   return formatTable(list.map(n => ({ ...n, lastSeen: typeof n.lastSeenMs === 'number' ? `${Math.round((Date.now() - n.lastSeenMs) / 1000)}s ago` : '-' })),
     ['peerId', 'state', 'kind', 'interface', 'rttMs', 'lossPct', 'lastSeen'])
 }
+
+export function formatRoutes (rows: Array<Record<string, unknown>>): string {
+  if (rows.length === 0) return 'no routes'
+  return formatTable(rows, ['destination', 'nextHop', 'metric', 'hops', 'seqno', 'ageMs'])
+}
+
+export function formatTraceroute (t: { peerId: string, reached: boolean, hops: Array<Record<string, unknown>> }): string {
+  const lines = t.hops.map(h => `${String(h.hop).padStart(2)}  ${h.peerId === null ? '*' : String(h.peerId)}  ${h.rttMs === null ? '*' : `${String(h.rttMs)} ms`}`)
+  return [`traceroute to ${t.peerId}`, ...lines, t.reached ? 'reached' : 'not reached'].join('\n')
+}

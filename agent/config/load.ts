@@ -89,5 +89,10 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<LoadedConf
       `configuration: key "mesh.neighbours.probeTimeoutMs" (${config.mesh.neighbours.probeTimeoutMs}) must be smaller than "mesh.neighbours.lostAfterMs" (${config.mesh.neighbours.lostAfterMs})`,
       { data: { key: 'mesh.neighbours.probeTimeoutMs' } })
   }
+  if (config.mesh.routing.linkSilenceMs <= config.mesh.neighbours.probeIntervalMs) {
+    throw new AgentError(ErrorCode.CONFIG_INVALID,
+      `configuration: key "mesh.routing.linkSilenceMs" (${config.mesh.routing.linkSilenceMs}) must be larger than "mesh.neighbours.probeIntervalMs" (${config.mesh.neighbours.probeIntervalMs})`,
+      { data: { key: 'mesh.routing.linkSilenceMs' } })
+  }
   return { config, profile }
 }

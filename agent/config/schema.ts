@@ -40,6 +40,16 @@ export interface Config {
       /** Lifetime of a relayed connection; 0 = unlimited. */
       durationLimitMs: number
     }
+    routing: {
+      updateIntervalMs: number
+      linkCheckMs: number
+      linkSilenceMs: number
+      triggeredDelayMs: number
+      hysteresis: number
+      logSize: number
+      probeTimeoutMs: number
+      maxTraceHops: number
+    }
     neighbours: {
       probeIntervalMs: number
       probeTimeoutMs: number
@@ -95,8 +105,18 @@ export const DEFAULTS: Config = {
       dataLimitBytes: 0,
       durationLimitMs: 0
     },
+    routing: {
+      updateIntervalMs: 4_000,
+      linkCheckMs: 500,
+      linkSilenceMs: 3_000,
+      triggeredDelayMs: 50,
+      hysteresis: 0.1,
+      logSize: 256,
+      probeTimeoutMs: 3_000,
+      maxTraceHops: 16
+    },
     neighbours: {
-      probeIntervalMs: 2_000,
+      probeIntervalMs: 1_000,
       probeTimeoutMs: 1_500,
       lostAfterMs: 6_000,
       forgetAfterMs: 10 * 60 * 1000,

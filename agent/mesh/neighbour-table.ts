@@ -20,6 +20,8 @@ export interface Neighbour {
   /** Unix time (ms) of the last proof of life: a probe answer or a new connection. */
   lastSeenMs: number
   firstSeenMs: number
+  /** Unix time (ms) the link last came up: a flapping link keeps looking new. */
+  upSinceMs: number
   /** Outcomes of the last probes, newest last (true = answered). */
   probes: boolean[]
 }
@@ -55,13 +57,14 @@ export function createNeighbourTable (): NeighbourTable {
 export function observeLink (table: NeighbourTable, link: LinkObservation, now: number): TableChange | undefined {
   const n = table.get(link.peerId)
   if (n === undefined) {
-    const added: Neighbour = { ...link, state: 'up', rttMs: null, lossPct: 0, lastSeenMs: now, firstSeenMs: now, probes: [] }
+    const added: Neighbour = { ...link, state: 'up', rttMs: null, lossPct: 0, lastSeenMs: now, firstSeenMs: now, upSinceMs: now, probes: [] }
     table.set(link.peerId, added)
     return { type: 'added', neighbour: added }
   }
   Object.assign(n, link, { lastSeenMs: now })
   if (n.state === 'lost') {
     n.state = 'up'
+    n.upSinceMs = now
     return { type: 'up', neighbour: n }
   }
   return undefined
@@ -85,6 +88,7 @@ export function recordProbe (table: NeighbourTable, peerId: string, rttMs: numbe
   n.lastSeenMs = now
   if (n.state === 'lost') {
     n.state = 'up'
+    n.upSinceMs = now
     return { type: 'up', neighbour: n }
   }
   return undefined

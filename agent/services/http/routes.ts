@@ -6,6 +6,10 @@
  *   GET  /api/v1/peers/:peerId          DHT lookup of any peer in the mesh
  *   POST /api/v1/peers/:peerId/ping     connect (directly or through a relay) and ping
  *   POST /api/v1/peers/:peerId/throughput  {"bytes": N} one-stream throughput test (default 10 MB)
+ *   GET  /api/v1/routes                 the route table (destination, next hop, metric, hops, age)
+ *   GET  /api/v1/routes/log             recent route changes, oldest first
+ *   POST /api/v1/mesh/ping              {"peerId"} round trip over the routed path, with hop count
+ *   POST /api/v1/mesh/traceroute        {"peerId"} every hop on the routed path with its RTT
  *   GET  /                              the technician status page
  */
 import type { AbortOptions } from '../../component.js'
@@ -13,6 +17,8 @@ import { AgentError, ErrorCode } from '../../errors.js'
 import { MAX_PERF_BYTES, type PerfResult } from '../../mesh/perf/index.js'
 import type { FoundPeer, PingResult } from '../../mesh/peer-tools.js'
 import type { NeighbourView } from '../../mesh/neighbours.js'
+import type { MeshPingResult, TracerouteResult } from '../../mesh/forwarding/index.js'
+import type { RouteChange, RouteView } from '../../mesh/routing/route-table.js'
 import { STATUS_PAGE_HTML } from '../../web/status-page.js'
 import type { Route } from './app.js'
 
@@ -33,6 +39,19 @@ export interface AgentApi {
   findPeer: (peerId: string, options: AbortOptions) => Promise<FoundPeer>
   pingPeer: (peerId: string, options: AbortOptions) => Promise<PingResult>
   throughput: (peerId: string, bytes: number, options: AbortOptions) => Promise<PerfResult>
+  routes: () => RouteView[]
+  routeLog: () => RouteChange[]
+  meshPing: (peerId: string, options: AbortOptions) => Promise<MeshPingResult>
+  traceroute: (peerId: string, options: AbortOptions) => Promise<TracerouteResult>
+}
+
+function peerIdParam (body: unknown): string {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).some(k => k !== 'peerId')) {
+    throw new AgentError(ErrorCode.HTTP_BODY_INVALID, 'body must be {"peerId": "<peer id>"}')
+  }
+  const id = (body as { peerId?: unknown }).peerId
+  if (typeof id !== 'string') throw new AgentError(ErrorCode.HTTP_PARAM_INVALID, '"peerId" must be a string', { data: { param: 'peerId' } })
+  return id
 }
 
 const DEFAULT_THROUGHPUT_BYTES = 10_000_000
@@ -57,6 +76,10 @@ export function apiRoutes (api: AgentApi): Route[] {
     { method: 'GET', path: '/api/v1/peers/:peerId', handler: async ({ params, signal }) => ({ json: await api.findPeer(params.peerId ?? '', { signal }) }) },
     { method: 'POST', path: '/api/v1/peers/:peerId/ping', handler: async ({ params, signal }) => ({ json: await api.pingPeer(params.peerId ?? '', { signal }) }) },
     { method: 'POST', path: '/api/v1/peers/:peerId/throughput', handler: async ({ params, body, signal }) => ({ json: await api.throughput(params.peerId ?? '', bytesParam(body), { signal }) }) },
+    { method: 'GET', path: '/api/v1/routes', handler: () => ({ json: api.routes() }) },
+    { method: 'GET', path: '/api/v1/routes/log', handler: () => ({ json: api.routeLog() }) },
+    { method: 'POST', path: '/api/v1/mesh/ping', handler: async ({ body, signal }) => ({ json: await api.meshPing(peerIdParam(body), { signal }) }) },
+    { method: 'POST', path: '/api/v1/mesh/traceroute', handler: async ({ body, signal }) => ({ json: await api.traceroute(peerIdParam(body), { signal }) }) },
     { method: 'GET', path: '/', handler: () => ({ html: STATUS_PAGE_HTML }) }
   ]
 }

@@ -11,6 +11,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.MESH_PEER_NOT_FOUND]: 404,
   [ErrorCode.MESH_DIAL_FAILED]: 502,
   [ErrorCode.MESH_NOT_STARTED]: 503,
+  [ErrorCode.MESH_NO_ROUTE]: 404,
   [ErrorCode.STORE_CLOSED]: 503,
   [ErrorCode.TIMEOUT]: 504,
   [ErrorCode.CONFIG_INVALID]: 400
