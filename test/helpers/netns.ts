@@ -79,10 +79,10 @@ export class NetnsLab {
     return name
   }
 
-  /** A bridge in the switch namespace `<prefix>-sw` (created on first use), IGMP snooping off. */
+  /** A bridge in the switch namespace `<prefix>-sw` (created on first use, or abcTopology's), IGMP snooping off. */
   async addBridge (bridge: string): Promise<void> {
     const sw = this.ns('sw')
-    if (!this.namespaces.has(sw)) await this.addNamespace('sw')
+    if (!this.namespaces.has(sw) && !this.topologyUp) await this.addNamespace('sw')
     await run('ip', ['-n', sw, 'link', 'add', bridge, 'type', 'bridge', 'mcast_snooping', '0'])
     await run('ip', ['-n', sw, 'link', 'set', bridge, 'up'])
   }
