@@ -30,12 +30,22 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   <thead><tr><th>Peer</th><th>State</th><th>Kind</th><th>Interface</th><th>RTT ms</th><th>Loss %</th><th>Last seen</th></tr></thead>
   <tbody id="neighbours"><tr><td colspan="7">loading…</td></tr></tbody>
 </table>
+<h2>Routes</h2>
+<table>
+  <thead><tr><th>Destination</th><th>Next hop</th><th>Metric</th><th>Hops</th><th>Age</th></tr></thead>
+  <tbody id="routes"><tr><td colspan="5">loading…</td></tr></tbody>
+</table>
+<h2>Route changes</h2>
+<table>
+  <thead><tr><th>When</th><th>Destination</th><th>Change</th><th>Next hop</th><th>Why</th></tr></thead>
+  <tbody id="route-log"><tr><td colspan="5">loading…</td></tr></tbody>
+</table>
 <script>
 const text = (s) => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]))
 const ago = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s + ' s ago' }
 async function refresh () {
   try {
-    const [st, nb] = await Promise.all([fetch('api/v1/status').then(r => r.json()), fetch('api/v1/neighbours').then(r => r.json())])
+    const [st, nb, rt, rl] = await Promise.all(['api/v1/status', 'api/v1/neighbours', 'api/v1/routes', 'api/v1/routes/log'].map(u => fetch(u).then(r => r.json())))
     document.getElementById('error').textContent = ''
     const rows = [['Peer id', '<code>' + text(st.peerId) + '</code>'], ['Version', text(st.version)], ['Profile', text(st.profile)],
       ['Uptime', text(st.uptimeS) + ' s'], ['Neighbours up', text(st.neighbours)], ['Memory (RSS)', text(Math.round(st.rssBytes / 1048576)) + ' MiB'],
@@ -46,6 +56,15 @@ async function refresh () {
       : nb.map(n => '<tr><td><code>' + text(n.peerId) + '</code></td><td class="' + text(n.state) + '">' + text(n.state) + '</td><td>' + text(n.kind) +
         (n.via ? ' via <code>' + text(n.via.slice(-8)) + '</code>' : '') + '</td><td>' + text(n.interface ?? '-') + '</td><td>' +
         text(n.rttMs === null ? '-' : n.rttMs.toFixed(2)) + '</td><td>' + text(n.lossPct) + '</td><td>' + ago(n.lastSeenMs) + '</td></tr>').join('')
+    const short = (id) => id ? '…' + text(String(id).slice(-10)) : '-'
+    document.getElementById('routes').innerHTML = rt.length === 0
+      ? '<tr><td colspan="5">no routes yet</td></tr>'
+      : rt.map(r => '<tr><td><code>' + text(r.destination) + '</code></td><td><code>' + short(r.nextHop) + '</code></td><td>' + text(r.metric) +
+        '</td><td>' + text(r.hops) + '</td><td>' + text(Math.round(r.ageMs / 1000)) + ' s</td></tr>').join('')
+    document.getElementById('route-log').innerHTML = rl.length === 0
+      ? '<tr><td colspan="5">no changes yet</td></tr>'
+      : rl.slice(-15).reverse().map(c => '<tr><td>' + ago(c.atMs) + '</td><td><code>' + short(c.destination) + '</code></td><td>' + text(c.change) +
+        '</td><td>' + short(c.from && c.from.nextHop) + ' → ' + short(c.to && c.to.nextHop) + '</td><td>' + text(c.reason) + '</td></tr>').join('')
   } catch (err) {
     document.getElementById('error').textContent = 'agent not answering: ' + err.message
   }

@@ -38,10 +38,13 @@ it('behavior: the technician page shows the agent and its neighbours in a real b
       const errors: string[] = []
       page.on('pageerror', err => { errors.push(err.message) })
       await page.goto(a.httpUrl)
-      await page.getByText(b.peerId).waitFor({ timeout: 10_000 })
+      await page.locator('#neighbours tr', { hasText: b.peerId }).waitFor({ timeout: 10_000 })
       assert.match(await page.locator('#status').innerText(), new RegExp(a.peerId))
       const row = page.locator('#neighbours tr', { hasText: b.peerId })
       assert.match(await row.innerText(), /up\s+direct\s+lo/)
+      // The route to B (one hop) and the change that added it are listed for the technician.
+      await page.locator('#routes tr', { hasText: b.peerId }).waitFor({ timeout: 10_000 })
+      assert.match(await page.locator('#route-log').innerText(), /added/)
       // Kept after the run (dist/ is git-ignored) so a person can look at what a technician sees.
       const shot = fileURLToPath(new URL('../../dist/test-artifacts/status-page.png', import.meta.url))
       await mkdir(dirname(shot), { recursive: true })
