@@ -17,6 +17,8 @@ import { createMeshNode } from '../../agent/mesh/node.js'
 import { createPerfService } from '../../agent/mesh/perf/index.js'
 import { createLinkProbe } from '../../agent/mesh/probe/index.js'
 import { createRelaySupervisor } from '../../agent/mesh/relay-supervisor.js'
+import { createRoutingService } from '../../agent/mesh/routing/index.js'
+import { createForwardingService } from '../../agent/mesh/forwarding/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const loopbackOnly = (dataDir: string) => buildConfig([new Map<string, unknown>([
@@ -45,7 +47,10 @@ describe('component lifecycle', () => {
     try {
       const probe = createLinkProbe({ node, logger: silentLogger })
       const discovery = { onPeer: () => () => {}, interfaces: () => [] }
+      const routing = createRoutingService({ node, neighbours: { list: () => [] }, logger: silentLogger }, config.mesh.routing)
       const components: Component[] = [
+        routing,
+        createForwardingService({ node, routing, logger: silentLogger }, config.mesh.routing),
         probe,
         createPerfService({ node, logger: silentLogger }),
         createNeighbourManager({ node, discovery, probe, logger: silentLogger }, { ...config.mesh.neighbours, dialTimeoutMs: 1000 }),
