@@ -33,6 +33,8 @@ interface ApiError { error: { code: string, message?: string } }
 interface MeshPing { peerId: string, rttMs: number, hops: number }
 interface Traceroute { peerId: string, reached: boolean, hops: Array<{ hop: number, peerId: string, rttMs: number }> }
 
+interface Convergence { firstEndToEndMs: number, allMs: number, timeline: string[] }
+
 const isError = (body: unknown): body is ApiError => typeof body === 'object' && body !== null && 'error' in body
 
 /** The routing table, or a thrown error saying what came back instead. */
@@ -50,6 +52,8 @@ describe('line of six boxes: multi-hop routes, mesh-ping and traceroute over 5 h
   const box = new Map<string, AgentProcess>()
   const nodeOf = new Map<string, string>()
   let readyAt = 0
+  let convergence: Promise<Convergence | Error> | undefined
+  let stopWatching = false
   const names = line(N).nodes
   const at = (i: number): AgentProcess => box.get(`n${i}`) as AgentProcess
   const label = (peerId: string): string => nodeOf.get(peerId) ?? peerId
@@ -64,27 +68,31 @@ describe('line of six boxes: multi-hop routes, mesh-ping and traceroute over 5 h
     for (const r of rows) {
       const dest = label(r.destination)
       const nextHops = graph.shortestNextHops(node, dest)
-      if (r.hops !== hops.get(dest)) problems.push(`${node}→${dest}: hops ${r.hops}, line says ${String(hops.get(dest))}`)
+      if (r.hops !== hops.get(dest)) problems.push(`${node}→${dest}: hops ${r.hops} (via ${label(r.nextHop)}, metric ${r.metric}), line says ${String(hops.get(dest))}`)
       if (!nextHops.includes(label(r.nextHop))) problems.push(`${node}→${dest}: next hop ${label(r.nextHop)}, line says ${nextHops.join('|')}`)
     }
     return problems
   }
 
   /** Polls every box until all routes look right; returns when that happened (ms since ready). */
-  const waitConverged = async (boundMs: number): Promise<{ firstEndToEndMs: number, allMs: number }> => {
+  const waitConverged = async (boundMs: number): Promise<Convergence> => {
     let firstEndToEndMs = -1
     let last: string[] = []
+    const timeline: string[] = []
     for (;;) {
+      if (stopWatching) throw new Error('the suite ended before the routes converged')
       const tables = await Promise.all(names.map(async n => await routesOf(box.get(n) as AgentProcess).catch((err: unknown) => err as Error)))
       const missing = tables.find(t => t instanceof Error && /→ 404 .*HTTP_NOT_FOUND/.test(t.message))
       if (missing instanceof Error) throw new Error(`the routes API is not there yet: ${missing.message}`)
       const t0 = tables[0]
       if (firstEndToEndMs < 0 && Array.isArray(t0) && t0.some(r => label(r.destination) === 'n5' && r.hops === 5)) firstEndToEndMs = Date.now() - readyAt
+      const previous = last
       last = tables.flatMap((t, i) => t instanceof Error ? [t.message] : routeProblems(names[i] as string, t))
-      if (last.length === 0) return { firstEndToEndMs, allMs: Date.now() - readyAt }
+      if (timeline.length === 0 || JSON.stringify(previous) !== JSON.stringify(last)) timeline.push(`${Date.now() - readyAt} ms: ${last.length} wrong${last.length > 0 ? ` (${last.slice(0, 3).join('; ')})` : ''}`)
+      if (last.length === 0) return { firstEndToEndMs, allMs: Date.now() - readyAt, timeline }
       if (Date.now() - readyAt > boundMs) {
         const dump = tables.map((t, i) => `${names[i] as string}: ${t instanceof Error ? t.message : JSON.stringify(t.map(r => ({ ...r, destination: label(r.destination), nextHop: label(r.nextHop), learnedFrom: label(r.learnedFrom) })))}`)
-        throw new Error(`routes did not converge within ${boundMs} ms of the agents being ready:\n${last.slice(0, 12).join('\n')}\ntables:\n${dump.join('\n')}`)
+        throw new Error(`routes did not converge within ${boundMs} ms of the agents being ready:\n${last.slice(0, 12).join('\n')}\ntables:\n${dump.join('\n')}\ntimeline:\n${timeline.join('\n')}`)
       }
       // Each look is a node process per namespace (see fetchInNamespace): poll gently.
       await sleep(1_000)
@@ -99,9 +107,12 @@ describe('line of six boxes: multi-hop routes, mesh-ping and traceroute over 5 h
     const started = await Promise.all(names.map(async n => await agents.start({ name: n, netns: graph.ns(n), args: ARGS })))
     started.forEach((a, i) => { box.set(names[i] as string, a); nodeOf.set(a.peerId, names[i] as string) })
     readyAt = Date.now()
+    // Watch convergence from the start, while the neighbour test runs, so the time is not the tests' pace.
+    convergence = waitConverged(CONVERGENCE_BOUND_MS).then(r => r, (err: unknown) => err instanceof Error ? err : new Error(String(err)))
   })
 
   after(async () => {
+    stopWatching = true
     await agents.stopAll()
     await lab?.cleanup()
   })
@@ -129,8 +140,12 @@ describe('line of six boxes: multi-hop routes, mesh-ping and traceroute over 5 h
 
   it('behavior: routes converge: n0 reaches n5 in 5 hops and every box has a route to each of the other five', async (t) => {
     if (skipUnlessNetns(t)) return
-    const { firstEndToEndMs, allMs } = await waitConverged(CONVERGENCE_BOUND_MS)
+    const result = await convergence
+    if (result === undefined) throw new Error('convergence was never watched')
+    if (result instanceof Error) throw result
+    const { firstEndToEndMs, allMs, timeline } = result
     t.diagnostic(`convergence after agents ready: n0→n5 with 5 hops at ${firstEndToEndMs} ms, all 30 routes right at ${allMs} ms`)
+    t.diagnostic(`convergence timeline: ${timeline.join(' | ')}`)
     for (const n of names) {
       const rows = await routesOf(box.get(n) as AgentProcess)
       assert.deepEqual(routeProblems(n, rows), [], `${n}'s routes`)
@@ -197,7 +212,8 @@ describe('line of six boxes: multi-hop routes, mesh-ping and traceroute over 5 h
     assert.equal(pingJson.hops, 5)
 
     const trace = await cli(['traceroute', at(5).peerId])
-    const positions = others.map(o => trace.indexOf(o.peerId))
+    // Last occurrences: the header may name the destination before the hop lines do.
+    const positions = others.map(o => trace.lastIndexOf(o.peerId))
     assert.ok(positions.every(p => p >= 0), `traceroute shows every hop:\n${trace}`)
     assert.deepEqual([...positions].sort((x, y) => x - y), positions, `traceroute lists n1…n5 in order:\n${trace}`)
     const traceJson = JSON.parse(await cli(['traceroute', at(5).peerId, '--json'])) as Traceroute

@@ -65,24 +65,27 @@ describe('ring of six boxes: a cut link makes traffic go the other way round, an
     for (const r of rows) {
       const dest = label(r.destination)
       const nextHops = graph.shortestNextHops(node, dest)
-      if (r.hops !== hops.get(dest)) problems.push(`${node}→${dest}: hops ${r.hops}, shortest is ${String(hops.get(dest))}`)
+      if (r.hops !== hops.get(dest)) problems.push(`${node}→${dest}: hops ${r.hops} (via ${label(r.nextHop)}, metric ${r.metric}), shortest is ${String(hops.get(dest))}`)
       if (!nextHops.includes(label(r.nextHop))) problems.push(`${node}→${dest}: next hop ${label(r.nextHop)}, shortest paths start ${nextHops.join('|')}`)
     }
     return problems
   }
 
   /** Polls every box until each routes over shortest paths of the current graph; returns the ms since `since`. */
-  const waitConverged = async (since: number, boundMs: number, what: string): Promise<number> => {
+  const waitConverged = async (since: number, boundMs: number, what: string): Promise<{ ms: number, timeline: string[] }> => {
     let last: string[] = []
+    const timeline: string[] = []
     for (;;) {
       const tables = await Promise.all(names.map(async n => await routesOf(agent(n)).catch((err: unknown) => err as Error)))
       const missing = tables.find(t => t instanceof Error && /→ 404 .*HTTP_NOT_FOUND/.test(t.message))
       if (missing instanceof Error) throw new Error(`the routes API is not there yet: ${missing.message}`)
+      const previous = last
       last = tables.flatMap((t, i) => t instanceof Error ? [t.message] : routeProblems(names[i] as string, t))
-      if (last.length === 0) return Date.now() - since
+      if (timeline.length === 0 || JSON.stringify(previous) !== JSON.stringify(last)) timeline.push(`${Date.now() - since} ms: ${last.length} wrong${last.length > 0 ? ` (${last.slice(0, 3).join('; ')})` : ''}`)
+      if (last.length === 0) return { ms: Date.now() - since, timeline }
       if (Date.now() - since > boundMs) {
         const dump = tables.map((t, i) => `${names[i] as string}: ${t instanceof Error ? t.message : t.map(show).join('; ')}`)
-        throw new Error(`${what}: routes not right within ${boundMs} ms:\n${last.slice(0, 12).join('\n')}\ntables:\n${dump.join('\n')}`)
+        throw new Error(`${what}: routes not right within ${boundMs} ms:\n${last.slice(0, 12).join('\n')}\ntables:\n${dump.join('\n')}\ntimeline:\n${timeline.join('\n')}`)
       }
       // Each look is a node process per namespace (see fetchInNamespace): poll gently.
       await sleep(1_000)
@@ -106,8 +109,8 @@ describe('ring of six boxes: a cut link makes traffic go the other way round, an
 
   it('behavior: routes converge: every box routes to each other box over a shortest path round the ring', async (t) => {
     if (skipUnlessNetns(t)) return
-    const ms = await waitConverged(readyAt, CONVERGENCE_BOUND_MS, 'initial convergence')
-    t.diagnostic(`ring converged ${ms} ms after the agents were ready`)
+    const { ms, timeline } = await waitConverged(readyAt, CONVERGENCE_BOUND_MS, 'initial convergence')
+    t.diagnostic(`ring converged ${ms} ms after the agents were ready; timeline: ${timeline.join(' | ')}`)
     for (const n of names) assert.equal((await routesOf(agent(n))).length, N - 1, `${n} has ${N - 1} routes`)
   })
 
@@ -158,7 +161,7 @@ describe('ring of six boxes: a cut link makes traffic go the other way round, an
       }
     }
     const pingMs = Date.now() - cutAt
-    t.diagnostic(`repair after cutting ${cutEdge.join('—')}: n0→n3 via ${other} after ${routeMs} ms, mesh-ping answered after ${pingMs} ms (${attempts.length} failed pings; rtt ${pinged.rttMs} ms)`)
+    t.diagnostic(`repair after cutting ${cutEdge.join('—')}: n0→n3 via ${other} after ${routeMs} ms, mesh-ping answered after ${pingMs} ms (rtt ${pinged.rttMs} ms; ${attempts.length} failed pings before${attempts.length > 0 ? `: ${attempts.join(' / ')}` : ''})`)
     assert.equal(pinged.peerId, n3.peerId)
     assert.equal(pinged.hops, 3, JSON.stringify(pinged))
 
@@ -178,8 +181,8 @@ describe('ring of six boxes: a cut link makes traffic go the other way round, an
     t.diagnostic(`n0's route log for n3 since the cut: ${view.join('; ')}`)
 
     // Every box now routes over the line that is left (n1↔n2 or n4↔n5 now go 5 hops the long way).
-    const allMs = await waitConverged(cutAt, CONVERGENCE_BOUND_MS, `after cutting ${cutEdge.join('—')}`)
-    t.diagnostic(`every box routed round the cut ${allMs} ms after it`)
+    const all = await waitConverged(cutAt, CONVERGENCE_BOUND_MS, `after cutting ${cutEdge.join('—')}`)
+    t.diagnostic(`every box routed round the cut ${all.ms} ms after it; timeline: ${all.timeline.join(' | ')}`)
   })
 
   it('behavior: when the link comes back, every box returns to its shortest routes round the ring', async (t) => {
@@ -187,8 +190,8 @@ describe('ring of six boxes: a cut link makes traffic go the other way round, an
     assert.ok(cutEdge !== undefined, 'the cut test ran')
     const restoredAt = Date.now()
     await graph.restoreLink(cutEdge)
-    const ms = await waitConverged(restoredAt, RECONVERGENCE_BOUND_MS, `after restoring ${cutEdge.join('—')}`)
-    t.diagnostic(`every box back on shortest routes ${ms} ms after ${cutEdge.join('—')} came back`)
+    const { ms, timeline } = await waitConverged(restoredAt, RECONVERGENCE_BOUND_MS, `after restoring ${cutEdge.join('—')}`)
+    t.diagnostic(`every box back on shortest routes ${ms} ms after ${cutEdge.join('—')} came back; timeline: ${timeline.join(' | ')}`)
     for (const n of names) assert.equal((await routesOf(agent(n))).length, N - 1, `${n} has ${N - 1} routes again`)
     const [x, y] = cutEdge
     const direct = (await routesOf(agent(x))).find(r => r.destination === agent(y).peerId)
