@@ -35,7 +35,9 @@ describe('link cost', () => {
     assert.equal(linkCost(good), 257)
     assert.ok(linkCost({ ...good, lossPct: 20 }) > 390)
     assert.ok(linkCost({ ...good, rttMs: 40 }) > linkCost(good))
-    assert.ok(linkCost({ ...good, kind: 'relayed' }) > 2 * 256 - 256 + 256 + 100, 'a relayed link costs more than one extra hop')
+    assert.ok(linkCost({ ...good, kind: 'relayed' }) > 2 * linkCost(good), 'a relayed link costs more than the two direct links it spans')
+    const young = { ...good, upForMs: 1_000 }
+    assert.ok(linkCost({ ...young, kind: 'relayed' }) > 2 * linkCost(young), 'also while the links are warming up')
     assert.ok(linkCost({ ...good, upForMs: 0 }) >= 256 + 512, 'a new link starts expensive')
     assert.ok(linkCost({ ...good, upForMs: 5_000 }) < linkCost({ ...good, upForMs: 0 }))
   })

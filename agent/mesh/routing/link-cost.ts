@@ -1,8 +1,11 @@
 /**
  * Link cost for routing, from what the neighbour table measures. ETX-like: a clean link costs
  * 256 (one "hop"), loss makes it dearer as 1/(1-loss)² (a frame and its acknowledgement must both
- * arrive), round-trip time adds a little, a relayed link pays for the box in the middle, and a new
- * (or just-returned, i.e. flapping) link starts expensive and becomes cheap as it proves itself.
+ * arrive), round-trip time adds a little, and a new (or just-returned, i.e. flapping) link starts
+ * expensive and becomes cheap as it proves itself. A relayed link really is two links and a box
+ * in the middle: it pays both hops' loss and warm-up plus the relay's overhead, so a route over
+ * the same boxes' direct links always wins and relayed links carry traffic only where they are
+ * all there is.
  */
 import { METRIC_INFINITY } from './seqno.js'
 
@@ -16,8 +19,8 @@ export interface LinkFacts {
 }
 
 export const HOP_COST = 256
-/** A relayed link uses a third box: cost it like 1.5 extra hops so a real two-hop route wins. */
-export const RELAYED_LINK_COST = 384
+/** What a relay box adds on top of the two links it joins. */
+export const RELAY_OVERHEAD_COST = 128
 /** Per millisecond of smoothed RTT, capped, so latency breaks ties without swamping loss. */
 export const RTT_COST_PER_MS = 1
 export const MAX_RTT_COST = 1024
@@ -33,6 +36,7 @@ export function linkCost (l: LinkFacts): number {
   const etx = 1 / (delivery * delivery)
   const rtt = Math.min(MAX_RTT_COST, Math.max(0, l.rttMs ?? 100) * RTT_COST_PER_MS)
   const warmUp = l.upForMs >= WARM_UP_MS ? 0 : NEW_LINK_PENALTY * (1 - Math.max(0, l.upForMs) / WARM_UP_MS)
-  const relay = l.kind === 'relayed' ? RELAYED_LINK_COST : 0
-  return Math.min(METRIC_INFINITY - 1, Math.max(1, Math.round(HOP_COST * etx + rtt + warmUp + relay)))
+  const links = l.kind === 'relayed' ? 2 : 1
+  const relay = l.kind === 'relayed' ? RELAY_OVERHEAD_COST : 0
+  return Math.min(METRIC_INFINITY - 1, Math.max(1, Math.round(links * (HOP_COST * etx + warmUp) + rtt + relay)))
 }

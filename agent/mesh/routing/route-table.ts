@@ -34,8 +34,10 @@ export interface RoutingState {
   /** Destinations lost recently: advertised with an infinite metric until the time given. */
   retracted: Map<string, number>
   linkCosts: Map<string, number>
-  /** Seqno requests sent or forwarded recently, per destination: not repeated within requestRetryMs. */
+  /** Seqno requests we sent recently, per destination: not repeated within requestRetryMs. */
   requests: Map<string, { seqno: number, atMs: number }>
+  /** Seqno requests we forwarded for others, kept apart so our own asking never swallows theirs. */
+  forwarded: Map<string, { seqno: number, atMs: number }>
 }
 
 export interface RoutingRules {
@@ -71,7 +73,7 @@ export interface UpdateResult {
 }
 
 export function createRoutingState (self: string, seqno = 0): RoutingState {
-  return { self, seqno, entries: new Map(), fd: new Map(), selected: new Map(), retracted: new Map(), linkCosts: new Map(), requests: new Map() }
+  return { self, seqno, entries: new Map(), fd: new Map(), selected: new Map(), retracted: new Map(), linkCosts: new Map(), requests: new Map(), forwarded: new Map() }
 }
 
 const emptyResult = (): UpdateResult => ({ changes: [], starving: [], selfBumped: false, refreshed: [] })
@@ -200,7 +202,7 @@ export function expire (s: RoutingState, now: number, rules: RoutingRules): Upda
   }
   for (const [dest, until] of s.retracted) if (until <= now) s.retracted.delete(dest)
   for (const [dest, fd] of s.fd) if (!s.selected.has(dest) && now - fd.atMs > rules.fdGcMs) s.fd.delete(dest)
-  for (const [dest, r] of s.requests) if (now - r.atMs > rules.requestRetryMs) s.requests.delete(dest)
+  for (const m of [s.requests, s.forwarded]) for (const [dest, r] of m) if (now - r.atMs > rules.requestRetryMs) m.delete(dest)
   return out
 }
 
@@ -233,11 +235,11 @@ export function onSeqnoRequest (s: RoutingState, from: string, req: { dest: stri
   const e = selectedEntry(s, req.dest)
   if (e !== undefined && !seqnoLess(e.seqno, req.seqno)) return { type: 'advertise' }
   if (req.hopCount <= 1) return { type: 'drop' }
-  const asked = s.requests.get(req.dest)
+  const asked = s.forwarded.get(req.dest)
   if (asked !== undefined && !seqnoLess(asked.seqno, req.seqno) && now - asked.atMs < rules.requestRetryMs) return { type: 'drop' }
   const via = e?.neighbour ?? [...(s.entries.get(req.dest)?.values() ?? [])].filter(x => x.neighbour !== from).sort((a, b) => a.metric - b.metric)[0]?.neighbour
   if (via === undefined || via === from) return { type: 'drop' }
-  s.requests.set(req.dest, { seqno: req.seqno, atMs: now })
+  s.forwarded.set(req.dest, { seqno: req.seqno, atMs: now })
   return { type: 'forward', to: via, hopCount: req.hopCount - 1 }
 }
 
