@@ -19,8 +19,11 @@ export interface LinkFacts {
 }
 
 export const HOP_COST = 256
-/** What a relay box adds on top of the two links it joins. */
-export const RELAY_OVERHEAD_COST = 128
+/**
+ * What a relay box adds on top of the two links it joins: two hops' worth, so that even with the
+ * switching hysteresis a relayed link never holds a route that the same boxes' direct links offer.
+ */
+export const RELAY_OVERHEAD_COST = 512
 /** Per millisecond of smoothed RTT, capped, so latency breaks ties without swamping loss. */
 export const RTT_COST_PER_MS = 1
 export const MAX_RTT_COST = 1024
