@@ -121,6 +121,10 @@ describe('ring of six boxes: a cut link makes traffic go the other way round, an
     if (skipUnlessNetns(t)) return
     const n0 = agent('n0')
     const n3 = agent('n3')
+    // n3 is 3 hops away both ways round: the two paths tie, so n0 may legitimately switch between
+    // them at any time. Snapshot the log first, so a switch just before the cut is in "fresh" too.
+    const logBefore = await routeLogOf(n0)
+    const lastAt = Math.max(-Infinity, ...logBefore.map(e => e.atMs))
     const before = (await routesOf(n0)).find(r => r.destination === n3.peerId)
     assert.ok(before !== undefined, 'n0 has a route to n3')
     assert.equal(before.hops, 3)
@@ -134,9 +138,6 @@ describe('ring of six boxes: a cut link makes traffic go the other way round, an
     const ping0 = await n0.api<MeshPing | ApiError>('POST', '/api/v1/mesh/ping', { peerId: n3.peerId }, 20_000)
     assert.equal(ping0.status, 200, `mesh-ping n0→n3 before the cut: ${JSON.stringify(ping0.body)}`)
     assert.equal((ping0.body as MeshPing).hops, 3)
-    const logBefore = await routeLogOf(n0)
-    const lastAt = Math.max(-Infinity, ...logBefore.map(e => e.atMs))
-
     const cutAt = Date.now()
     await graph.cutLink(cutEdge)
     const left = (): number => REPAIR_BOUND_MS - (Date.now() - cutAt)

@@ -32,7 +32,9 @@ describe('sequence numbers and feasibility', () => {
 describe('link cost', () => {
   const good = { kind: 'direct' as const, state: 'up' as const, rttMs: 1, lossPct: 0, upForMs: 60_000 }
   it('behavior: one clean hop costs about 256; loss, RTT, relaying and youth cost more', () => {
-    assert.equal(linkCost(good), 257)
+    assert.equal(linkCost(good), 256)
+    assert.equal(linkCost({ ...good, rttMs: 65 }), 256 + 75, 'half-way between 10 and 120 ms costs half of 150')
+    assert.equal(linkCost({ ...good, rttMs: 5_000 }), 256 + 150, 'RTT costs at most 150')
     assert.ok(linkCost({ ...good, lossPct: 20 }) > 390)
     assert.ok(linkCost({ ...good, rttMs: 40 }) > linkCost(good))
     assert.ok(linkCost({ ...good, kind: 'relayed' }) > 2 * linkCost(good), 'a relayed link costs more than the two direct links it spans')
@@ -45,6 +47,7 @@ describe('link cost', () => {
     assert.equal(linkCost({ ...good, state: 'lost' }), INF)
     assert.equal(linkCost({ ...good, lossPct: 95 }), INF)
     assert.ok(linkCost({ ...good, rttMs: 1e9 }) < INF)
+    assert.ok(linkCost({ ...good, kind: 'relayed' }) > 2 * linkCost({ ...good, rttMs: 1e9 }), 'a relayed link loses to two slow direct links')
   })
 })
 

@@ -24,9 +24,14 @@ export const HOP_COST = 256
  * switching hysteresis a relayed link never holds a route that the same boxes' direct links offer.
  */
 export const RELAY_OVERHEAD_COST = 512
-/** Per millisecond of smoothed RTT, capped, so latency breaks ties without swamping loss. */
-export const RTT_COST_PER_MS = 1
-export const MAX_RTT_COST = 1024
+/**
+ * RTT penalty as in Babel's RTT extension: nothing below RTT_MIN_MS, rising linearly to
+ * MAX_RTT_COST at RTT_MAX_MS. Latency breaks ties and steers away from slow links, but a CPU
+ * hiccup on a box (which shows up as a few hundred ms of RTT) cannot reroute the mesh.
+ */
+export const RTT_MIN_MS = 10
+export const RTT_MAX_MS = 120
+export const MAX_RTT_COST = 150
 /** A link younger than this pays a penalty that shrinks linearly to zero. */
 export const WARM_UP_MS = 10_000
 export const NEW_LINK_PENALTY = 512
@@ -37,7 +42,8 @@ export function linkCost (l: LinkFacts): number {
   if (l.state !== 'up' || l.lossPct >= MAX_USABLE_LOSS_PCT) return METRIC_INFINITY
   const delivery = 1 - l.lossPct / 100
   const etx = 1 / (delivery * delivery)
-  const rtt = Math.min(MAX_RTT_COST, Math.max(0, l.rttMs ?? 100) * RTT_COST_PER_MS)
+  const rttMs = l.rttMs ?? RTT_MAX_MS
+  const rtt = MAX_RTT_COST * Math.min(1, Math.max(0, (rttMs - RTT_MIN_MS) / (RTT_MAX_MS - RTT_MIN_MS)))
   const warmUp = l.upForMs >= WARM_UP_MS ? 0 : NEW_LINK_PENALTY * (1 - Math.max(0, l.upForMs) / WARM_UP_MS)
   const links = l.kind === 'relayed' ? 2 : 1
   const relay = l.kind === 'relayed' ? RELAY_OVERHEAD_COST : 0
