@@ -18,6 +18,7 @@ import { createLinkProbe } from './mesh/probe/index.js'
 import { createPerfService, type PerfService } from './mesh/perf/index.js'
 import { createRoutingService, type RoutingService } from './mesh/routing/index.js'
 import { createForwardingService, type ForwardingService } from './mesh/forwarding/index.js'
+import { createRelayLinks } from './mesh/relay-links.js'
 import { createRelaySupervisor, type RelaySupervisor } from './mesh/relay-supervisor.js'
 import { createHttpApp } from './services/http/app.js'
 import { apiRoutes, type AgentApi, type StatusView } from './services/http/routes.js'
@@ -145,6 +146,9 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         await startOne(routing, options)
         forwarding = createForwardingService({ node: meshNode, routing, logger: log.child('forwarding') }, config.mesh.routing)
         await startOne(forwarding, options)
+        await startOne(createRelayLinks({ node: meshNode, routing, logger: log.child('relay') }, {
+          enabled: config.mesh.relay.client, maxRelayedLinks: config.mesh.relay.maxRelayedLinks, checkIntervalMs: 2_000, dialTimeoutMs: config.mesh.dialTimeoutMs
+        }), options)
         relays = createRelaySupervisor({ node: meshNode, logger: log.child('relay') }, { enabled: config.mesh.relay.client })
         await startOne(relays, options)
         const handler = createHttpApp({ logger: log.child('http') }, { routes: apiRoutes(api), maxBodyBytes: config.http.maxBodyBytes, requestTimeoutMs: config.http.requestTimeoutMs })

@@ -56,6 +56,7 @@ export const FIELDS: readonly Field[] = [
   { path: 'mesh.routing.logSize', type: 'int', min: 1, max: 100_000, doc: 'route changes kept for the technician page' },
   { path: 'mesh.routing.probeTimeoutMs', type: 'int', min: 100, max: 60_000, doc: 'mesh-ping / traceroute wait per probe' },
   { path: 'mesh.routing.maxTraceHops', type: 'int', min: 1, max: 64, doc: 'traceroute gives up after this many hops' },
+  { path: 'mesh.relay.maxRelayedLinks', type: 'int', min: 0, max: 256, doc: 'relayed links kept to boxes two hops away (0 = none)' },
   { path: 'mesh.neighbours.probeIntervalMs', type: 'int', min: 100, max: 600_000, doc: 'RTT/loss probe period' },
   { path: 'mesh.neighbours.probeTimeoutMs', type: 'int', min: 50, max: 60_000, doc: 'a probe slower than this counts as lost' },
   { path: 'mesh.neighbours.lostAfterMs', type: 'int', min: 500, max: 600_000, doc: 'silence after which a neighbour is lost' },

@@ -39,6 +39,8 @@ export interface Config {
       dataLimitBytes: number
       /** Lifetime of a relayed connection; 0 = unlimited. */
       durationLimitMs: number
+      /** Relayed links this box keeps to boxes two hops away. */
+      maxRelayedLinks: number
     }
     routing: {
       updateIntervalMs: number
@@ -103,7 +105,8 @@ export const DEFAULTS: Config = {
       maxReservations: 64,
       reservationTtlMs: 2 * 60 * 60 * 1000,
       dataLimitBytes: 0,
-      durationLimitMs: 0
+      durationLimitMs: 0,
+      maxRelayedLinks: 8
     },
     routing: {
       updateIntervalMs: 4_000,

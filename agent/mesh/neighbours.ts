@@ -1,11 +1,12 @@
 /**
  * Keeps the neighbour table true: dials what discovery finds (one connection per pair: the lower
- * peer id dials at once, the other only if nothing arrived after a grace period), probes every
- * live link for RTT and loss, marks silent neighbours lost, and redials lost ones with backoff
- * (which also brings relayed links back once their relay returns).
+ * peer id dials at once, the other only if nothing arrived after a grace period), takes in every
+ * other connection (relayed links from relay-links.ts, DHT queries), probes every live link for
+ * RTT and loss, marks silent neighbours lost, and redials lost ones with backoff (which also
+ * brings relayed links back once their relay returns).
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { Connection, Libp2p, PeerInfo } from '@libp2p/interface'
+import type { Connection, Libp2p } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Component } from '../component.js'
@@ -41,9 +42,6 @@ export interface NeighbourManagerInit extends TableRules {
   /** How long the higher peer id waits for the lower one to dial before dialling itself. */
   dialGraceMs?: number
   redialMaxMs?: number
-  /** Open relayed links to peers other mechanisms (DHT) reveal behind a relay. */
-  relayedAutoConnect?: boolean
-  maxRelayedNeighbours?: number
 }
 
 export interface NeighbourManager extends Component {
@@ -55,7 +53,6 @@ export interface NeighbourManager extends Component {
 const SWEEP_INTERVAL_MS = 500
 const DEFAULT_DIAL_GRACE_MS = 2_000
 const DEFAULT_REDIAL_MAX_MS = 8_000
-const DEFAULT_MAX_RELAYED = 16
 const DEDUPE_DELAY_MS = 1_500
 const FAILED_DIAL_BACKOFF_MS = 2_000
 const MAX_SIGHTINGS = 1_024
@@ -169,15 +166,6 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
       .catch(err => { log.warn('Peer store update failed', { peerId: peer.peerId }, err) })
   }
 
-  const onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
-    const peerId = evt.detail.id.toString()
-    if (init.relayedAutoConnect === false || peerId === self || sightings.has(peerId)) return
-    if (!evt.detail.multiaddrs.some(a => a.toString().includes('/p2p-circuit'))) return
-    const relayed = [...table.values()].filter(n => n.kind === 'relayed').length
-    if (relayed >= (init.maxRelayedNeighbours ?? DEFAULT_MAX_RELAYED)) return
-    dialPolitely(peerId, 'dht')
-  }
-
   /** Closes duplicate connections once in-flight streams on them have had a moment to finish. */
   const dedupe = (peerId: string): void => {
     if (dedupeTimers.has(peerId)) return
@@ -250,7 +238,6 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
       unsubscribe = c.discovery.onPeer(onSighting)
       c.node.addEventListener('connection:open', onOpen)
       c.node.addEventListener('connection:close', onClose)
-      c.node.addEventListener('peer:discovery', onDiscovery)
       timers = [
         setInterval(() => { for (const n of table.values()) void probe(n) }, init.probeIntervalMs),
         setInterval(tick, SWEEP_INTERVAL_MS)
@@ -264,7 +251,6 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
       unsubscribe?.()
       c.node.removeEventListener('connection:open', onOpen)
       c.node.removeEventListener('connection:close', onClose)
-      c.node.removeEventListener('peer:discovery', onDiscovery)
       for (const t of timers) clearInterval(t)
       for (const t of [...graceTimers.values(), ...dedupeTimers.values()]) clearTimeout(t)
       timers = []

@@ -16,6 +16,7 @@ import { createNeighbourManager } from '../../agent/mesh/neighbours.js'
 import { createMeshNode } from '../../agent/mesh/node.js'
 import { createPerfService } from '../../agent/mesh/perf/index.js'
 import { createLinkProbe } from '../../agent/mesh/probe/index.js'
+import { createRelayLinks } from '../../agent/mesh/relay-links.js'
 import { createRelaySupervisor } from '../../agent/mesh/relay-supervisor.js'
 import { createRoutingService } from '../../agent/mesh/routing/index.js'
 import { createForwardingService } from '../../agent/mesh/forwarding/index.js'
@@ -51,6 +52,7 @@ describe('component lifecycle', () => {
       const components: Component[] = [
         routing,
         createForwardingService({ node, routing, logger: silentLogger }, config.mesh.routing),
+        createRelayLinks({ node, routing, logger: silentLogger }, { enabled: true, maxRelayedLinks: 2, checkIntervalMs: 1000, dialTimeoutMs: 1000 }),
         probe,
         createPerfService({ node, logger: silentLogger }),
         createNeighbourManager({ node, discovery, probe, logger: silentLogger }, { ...config.mesh.neighbours, dialTimeoutMs: 1000 }),
