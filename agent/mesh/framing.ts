@@ -3,6 +3,7 @@
  * big-endian length, then that many bytes of UTF-8 JSON. The reader enforces a size bound and
  * a rate bound per stream, so a hostile neighbour costs little and is cut off with a log line.
  */
+import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 
 const HEADER_BYTES = 4
@@ -64,4 +65,16 @@ export function createFrameReader (init: FrameReaderInit): (chunk: Uint8Array | 
       init.onFrame(value)
     }
   }
+}
+
+/** Reads frames from an inbound stream; a violation is reported, then the stream is reset. */
+export function readFramedStream (stream: Stream, init: FrameReaderInit): void {
+  const read = createFrameReader({
+    ...init,
+    onViolation: (reason) => {
+      init.onViolation(reason)
+      stream.abort(new Error(reason))
+    }
+  })
+  stream.addEventListener('message', (evt) => { read(evt.data) })
 }

@@ -7,7 +7,7 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { AbortOptions, Component } from '../../component.js'
 import { AgentError, ErrorCode } from '../../errors.js'
 import type { Logger } from '../../log/logger.js'
-import { createFrameReader, encodeFrame } from '../framing.js'
+import { encodeFrame, readFramedStream } from '../framing.js'
 import { createStreamPool } from '../stream-pool.js'
 import { decodePacket, MAX_TTL, type Packet } from './packet.js'
 
@@ -66,20 +66,16 @@ export function createForwardingService (c: ForwardingComponents, init: Forwardi
 
   const handle = (stream: Stream, connection: Connection): void => {
     const peer = connection.remotePeer.toString()
-    const read = createFrameReader({
+    readFramedStream(stream, {
       maxFrameBytes: MAX_FRAME_BYTES,
       maxFramesPerSecond: MAX_FRAMES_PER_SECOND,
-      onViolation: (reason) => {
-        log.warn('Forwarding stream reset', { peerId: peer, reason })
-        stream.abort(new Error(reason))
-      },
+      onViolation: (reason) => { log.warn('Forwarding stream reset', { peerId: peer, reason }) },
       onFrame: (value) => {
         const p = decodePacket(value)
         if (typeof p === 'string') { log.debug('Packet rejected', { peerId: peer, reason: p }); return }
         receive(p)
       }
     })
-    stream.addEventListener('message', (evt) => { read(evt.data) })
   }
 
   /** Sends one echo with `ttl` and waits for whatever answer comes back. */

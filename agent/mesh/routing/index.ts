@@ -7,7 +7,7 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Component } from '../../component.js'
 import type { Logger } from '../../log/logger.js'
-import { createFrameReader, encodeFrame } from '../framing.js'
+import { encodeFrame, readFramedStream } from '../framing.js'
 import type { NeighbourView } from '../neighbours.js'
 import { createStreamPool } from '../stream-pool.js'
 import { linkCost } from './link-cost.js'
@@ -135,13 +135,10 @@ export function createRoutingService (c: RoutingComponents, init: RoutingInit): 
 
   const handle = (stream: Stream, connection: Connection): void => {
     const peer = connection.remotePeer.toString()
-    const read = createFrameReader({
+    readFramedStream(stream, {
       maxFrameBytes: MAX_FRAME_BYTES,
       maxFramesPerSecond: MAX_FRAMES_PER_SECOND,
-      onViolation: (reason) => {
-        violation(peer, reason)
-        stream.abort(new Error(reason))
-      },
+      onViolation: (reason) => { violation(peer, reason) },
       onFrame: (value) => {
         const msg = decodeRouteMessage(value)
         if (typeof msg === 'string') { violation(peer, msg); return }
@@ -155,7 +152,6 @@ export function createRoutingService (c: RoutingComponents, init: RoutingInit): 
         else if (action.type === 'forward') void pool.send(action.to, encodeFrame(encodeRequest(msg.dest, msg.seqno, action.hopCount)))
       }
     })
-    stream.addEventListener('message', (evt) => { read(evt.data) })
   }
 
   return {
