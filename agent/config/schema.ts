@@ -106,7 +106,7 @@ export const DEFAULTS: Config = {
       reservationTtlMs: 2 * 60 * 60 * 1000,
       dataLimitBytes: 0,
       durationLimitMs: 0,
-      maxRelayedLinks: 2
+      maxRelayedLinks: 0
     },
     routing: {
       updateIntervalMs: 4_000,

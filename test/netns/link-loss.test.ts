@@ -1,6 +1,7 @@
 /**
  * The A—B—C line again, for what a technician sees when the radio link itself fails:
- *   - with nobody asking, A forms a relayed link to C through B (the DHT reveals C behind B);
+ *   - with nobody asking, A forms a relayed link to C through B (mesh.relay.maxRelayedLinks > 0;
+ *     the route table shows C two hops away behind B);
  *   - when B's seg2 link goes down silently (no FIN, no RST: the cable is "cut"), C marks B lost
  *     within 10 s from failed probes alone, and its relayed link to A with it;
  *   - when the link comes back, C sees B up again without any restart.
@@ -13,6 +14,8 @@ import { AgentSet, availability, skipUnlessNetns, waitNeighbour } from '../helpe
 import { createNetnsLab, type NetnsLab } from '../helpers/netns.js'
 
 const ARGS = ['--http-host', '127.0.0.1']
+// Standing relayed links to two-hop boxes are off by default (routing reaches them); turn them on.
+const ENV = { MESHBOX_MESH_RELAY_MAX_RELAYED_LINKS: '2' }
 
 describe('A—B—C line: automatic relayed link, silent link loss and return', { timeout: 120_000 }, () => {
   let lab: NetnsLab | undefined
@@ -27,9 +30,9 @@ describe('A—B—C line: automatic relayed link, silent link loss and return', 
     lab = createNetnsLab()
     ns = await lab.abcTopology()
     ;[a, b, c] = await Promise.all([
-      agents.start({ name: 'A', netns: ns.a, args: ARGS }),
-      agents.start({ name: 'B', netns: ns.b, args: ARGS }),
-      agents.start({ name: 'C', netns: ns.c, args: ARGS })
+      agents.start({ name: 'A', netns: ns.a, args: ARGS, env: ENV }),
+      agents.start({ name: 'B', netns: ns.b, args: ARGS, env: ENV }),
+      agents.start({ name: 'C', netns: ns.c, args: ARGS, env: ENV })
     ])
   })
 
