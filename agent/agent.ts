@@ -141,8 +141,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         // Neighbours subscribe before discovery starts so the first sightings are not missed.
         await startOne(neighbours, options)
         if (config.mesh.discovery.enabled) await startOne(discovery, options)
-        const neighbourList = neighbours
-        routing = createRoutingService({ node: meshNode, neighbours: neighbourList, logger: log.child('routing') }, config.mesh.routing)
+        routing = createRoutingService({ node: meshNode, neighbours, logger: log.child('routing') }, config.mesh.routing)
         await startOne(routing, options)
         forwarding = createForwardingService({ node: meshNode, routing, logger: log.child('forwarding') }, config.mesh.routing)
         await startOne(forwarding, options)

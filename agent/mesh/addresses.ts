@@ -40,3 +40,9 @@ export function addressesOnSubnet (addrs: Multiaddr[], cidr: string | undefined)
     return a.getComponents().every(c => c.name !== 'ip6') // IPv6 discovery is not done yet: skip
   })
 }
+
+/** What a set of connections to one peer amounts to: direct if any is, else the first relayed. */
+export function bestLink (conns: Array<Pick<Connection, 'remoteAddr'>>): ConnectionFacts | undefined {
+  const facts = conns.map(connectionFacts)
+  return facts.find(f => f.kind === 'direct') ?? facts[0]
+}

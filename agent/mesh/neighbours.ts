@@ -12,7 +12,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Component } from '../component.js'
 import { errorMessage } from '../errors.js'
 import type { Logger } from '../log/logger.js'
-import { addressesOnSubnet, connectionFacts, interfaceForAddress } from './addresses.js'
+import { addressesOnSubnet, bestLink, connectionFacts, interfaceForAddress } from './addresses.js'
 import { redundantConnections } from './connection-policy.js'
 import type { LinkProbe } from './probe/index.js'
 import {
@@ -98,9 +98,7 @@ export function createNeighbourManager (c: NeighbourManagerComponents, init: Nei
   const refreshLink = (peerId: string): void => {
     const conns = connectionsOf(peerId)
     if (conns.length === 0) return
-    const facts = conns.map(connectionFacts)
-    const direct = facts.find(f => f.kind === 'direct')
-    const best = direct ?? facts[0]
+    const best = bestLink(conns)
     if (best === undefined) return
     const sighting = sightings.get(peerId)
     report(observeLink(table, {

@@ -7,7 +7,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import { AgentError, ErrorCode, errorMessage } from '../errors.js'
 import type { AbortOptions } from '../component.js'
-import { connectionFacts } from './addresses.js'
+import { bestLink } from './addresses.js'
 import type { LinkKind } from './neighbour-table.js'
 
 export interface FoundPeer { peerId: string, addresses: string[], connected: boolean }
@@ -74,7 +74,6 @@ export async function pingPeer (node: Libp2p<{ ping: Ping }>, peerId: PeerId, op
       `ping to ${peerId.toString()} failed: ${errorMessage(err)}`, { data: { peerId: peerId.toString() } })
   }
   const rttMs = Math.round((performance.now() - started) * 1000) / 1000
-  const facts = node.getConnections(peerId).map(connectionFacts)
-  const best = facts.find(f => f.kind === 'direct') ?? facts[0]
+  const best = bestLink(node.getConnections(peerId))
   return { peerId: peerId.toString(), rttMs, kind: best?.kind ?? 'direct', via: best?.via ?? null, dialled }
 }

@@ -2,7 +2,7 @@
  * Store on LMDB. Writes in the same event turn share one commit (flash wear), and every write
  * promise resolves only after LMDB has flushed that commit to disk.
  */
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { openLmdb, type LmdbDatabase } from './lmdb-api.js'
 import { AgentError, ErrorCode, errorMessage } from '../errors.js'
@@ -104,12 +104,4 @@ function sizeOf (db: LmdbDatabase): number {
   const stats = db.getStats() as { treeBranchPageCount?: number, treeLeafPageCount?: number, overflowPages?: number, pageSize?: number }
   const pages = (stats.treeBranchPageCount ?? 0) + (stats.treeLeafPageCount ?? 0) + (stats.overflowPages ?? 0)
   return pages * (stats.pageSize ?? 4096)
-}
-
-export async function dataDirExists (dataDir: string): Promise<boolean> {
-  try {
-    return (await stat(dataDir)).isDirectory()
-  } catch {
-    return false
-  }
 }

@@ -16,13 +16,12 @@
  * Env: BENCH_RELAY_RUNS (default 3), BENCH_RELAY_BYTES (default 50000000),
  *      BENCH_AGENT_BUNDLE (default dist/meshbox.mjs; to compare a patched build side by side).
  */
-import { spawn } from 'node:child_process'
 import { readFile, rm } from 'node:fs/promises'
 import { loadavg } from 'node:os'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AgentProcess, BUNDLE } from '../helpers/agent-process.js'
+import { BUNDLE, startAgent, type AgentProcess } from '../helpers/agent-process.js'
 import { createNetnsLab, isNetnsAvailable } from '../helpers/netns.js'
 import { bundleBareNode, emit, median, note, round, sleep, spawnBareNode, vmRssBytes } from './lib.js'
 import type { BareNode } from './lib.js'
@@ -36,16 +35,10 @@ const API_TIMEOUT_MS = 120_000
 const BARE_PORT = 4002
 const AGENT_BUNDLE = process.env.BENCH_AGENT_BUNDLE ?? BUNDLE
 
-/** Like startAgent() in test/helpers/agent-process.ts, but from AGENT_BUNDLE; always inside `netns`. */
+/** An agent from AGENT_BUNDLE inside `netns`, in a fresh data dir. */
 async function startBundleAgent (name: string, netns: string, env: NodeJS.ProcessEnv): Promise<AgentProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), `mbx-bench-${name}-`))
-  const argv = [AGENT_BUNDLE, 'start', '--data-dir', dataDir, '--http-port', '0']
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
-  const agent = new AgentProcess(name, dataDir, child, netns)
-  const ready = await agent.waitForLog(l => l.msg === 'Agent ready', 15_000, 'Agent ready')
-  agent.peerId = String(ready.ctx?.peerId)
-  agent.httpUrl = String(ready.ctx?.statusPage)
-  return agent
+  return await startAgent({ name, netns, dataDir, env, bundle: AGENT_BUNDLE })
 }
 
 interface Transfer { mbPerS: number, durationMs: number, kind?: string, via?: string | null, remoteAddr?: string | null }

@@ -228,10 +228,8 @@ class Phase {
       return agent
     })
     const readyAt = await Promise.all(started.map(async a => {
-      const ready = await a.waitForLog(l => l.msg === 'Agent ready', READY_TIMEOUT_MS, 'Agent ready')
+      await a.ready(READY_TIMEOUT_MS)
       const at = performance.now()
-      a.peerId = String(ready.ctx?.peerId)
-      a.httpUrl = String(ready.ctx?.statusPage)
       this.nodeOf.set(a.peerId, a.name)
       return at
     }))

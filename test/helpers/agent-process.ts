@@ -24,6 +24,8 @@ export interface AgentProcessInit {
   args?: string[]
   env?: NodeJS.ProcessEnv
   readyTimeoutMs?: number
+  /** Another build of the agent to run (benchmarks compare builds); dist/meshbox.mjs by default. */
+  bundle?: string
 }
 
 export class AgentProcess extends JsonLines<LogLine> {
@@ -52,6 +54,14 @@ export class AgentProcess extends JsonLines<LogLine> {
   /** The first log line matching, waiting up to `timeoutMs`. */
   async waitForLog (pred: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
     return await this.waitFor(pred, timeoutMs, what)
+  }
+
+  /** Waits for `Agent ready` and takes the peer id and HTTP address from it. */
+  async ready (timeoutMs: number): Promise<this> {
+    const line = await this.waitForLog(l => l.msg === 'Agent ready', timeoutMs, 'Agent ready')
+    this.peerId = String(line.ctx?.peerId)
+    this.httpUrl = String(line.ctx?.statusPage)
+    return this
   }
 
   async api<T = unknown> (method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 15_000): Promise<{ status: number, body: T }> {
@@ -119,13 +129,9 @@ export async function fetchInNamespace (netns: string | undefined, url: string, 
 
 export async function startAgent (init: AgentProcessInit): Promise<AgentProcess> {
   const dataDir = init.dataDir ?? await mkdtemp(join(tmpdir(), `mbx-${init.name}-`))
-  const argv = [BUNDLE, 'start', '--data-dir', dataDir, '--http-port', '0', ...(init.args ?? [])]
+  const argv = [init.bundle ?? BUNDLE, 'start', '--data-dir', dataDir, '--http-port', '0', ...(init.args ?? [])]
   const child = init.netns === undefined
     ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...init.env } })
     : spawn('ip', ['netns', 'exec', init.netns, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...init.env } })
-  const agent = new AgentProcess(init.name, dataDir, child, init.netns)
-  const ready = await agent.waitForLog(l => l.msg === 'Agent ready', init.readyTimeoutMs ?? 15_000, 'Agent ready')
-  agent.peerId = String(ready.ctx?.peerId)
-  agent.httpUrl = String(ready.ctx?.statusPage)
-  return agent
+  return await new AgentProcess(init.name, dataDir, child, init.netns).ready(init.readyTimeoutMs ?? 15_000)
 }

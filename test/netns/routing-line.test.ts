@@ -21,6 +21,7 @@ import { after, before, describe, it } from 'node:test'
 import type { AgentProcess } from '../helpers/agent-process.js'
 import { AgentSet, availability, runCli, skipUnlessNetns, sleep, type NeighbourRow } from '../helpers/live-agents.js'
 import { createNetnsLab, type NetnsLab } from '../helpers/netns.js'
+import { routeProblems, routesOf, waitForRoutes, type ApiError, type MeshPing, type RouteRow, type Traceroute } from '../helpers/routes.js'
 import { buildGraph, line, type Graph } from '../helpers/topologies.js'
 
 /** Default --listen on purpose; the API stays on loopback inside each namespace. */
@@ -28,21 +29,9 @@ const ARGS = ['--http-host', '127.0.0.1']
 const N = 6
 const CONVERGENCE_BOUND_MS = 30_000
 
-interface RouteRow { destination: string, nextHop: string, metric: number, hops: number, seqno: number, ageMs: number, learnedFrom: string }
-interface ApiError { error: { code: string, message?: string } }
-interface MeshPing { peerId: string, rttMs: number, hops: number }
-interface Traceroute { peerId: string, reached: boolean, hops: Array<{ hop: number, peerId: string, rttMs: number }> }
-
 interface Convergence { firstEndToEndMs: number, allMs: number, timeline: string[] }
 
 const isError = (body: unknown): body is ApiError => typeof body === 'object' && body !== null && 'error' in body
-
-/** The routing table, or a thrown error saying what came back instead. */
-async function routesOf (agent: AgentProcess): Promise<RouteRow[]> {
-  const res = await agent.api<RouteRow[] | ApiError>('GET', '/api/v1/routes')
-  if (res.status !== 200 || !Array.isArray(res.body)) throw new Error(`${agent.name}: GET /api/v1/routes → ${res.status} ${JSON.stringify(res.body)}`)
-  return res.body
-}
 
 describe('line of six boxes: multi-hop routes, mesh-ping and traceroute over 5 hops', { timeout: 170_000 }, () => {
   let lab: NetnsLab | undefined
@@ -58,45 +47,20 @@ describe('line of six boxes: multi-hop routes, mesh-ping and traceroute over 5 h
   const at = (i: number): AgentProcess => box.get(`n${i}`) as AgentProcess
   const label = (peerId: string): string => nodeOf.get(peerId) ?? peerId
 
-  /** What every route of `node` must look like on the intact line. */
-  const routeProblems = (node: string, rows: RouteRow[]): string[] => {
-    const problems: string[] = []
-    const hops = graph.hopCounts(node)
-    const want = names.filter(n => n !== node)
-    const got = rows.map(r => label(r.destination))
-    if (JSON.stringify([...got].sort()) !== JSON.stringify([...want].sort())) problems.push(`${node} has routes to [${got.join(', ')}], wants exactly [${want.join(', ')}]`)
-    for (const r of rows) {
-      const dest = label(r.destination)
-      const nextHops = graph.shortestNextHops(node, dest)
-      if (r.hops !== hops.get(dest)) problems.push(`${node}→${dest}: hops ${r.hops} (via ${label(r.nextHop)}, metric ${r.metric}), line says ${String(hops.get(dest))}`)
-      if (!nextHops.includes(label(r.nextHop))) problems.push(`${node}→${dest}: next hop ${label(r.nextHop)}, line says ${nextHops.join('|')}`)
-    }
-    return problems
-  }
+  const problemsOf = (node: string, rows: RouteRow[]): string[] => routeProblems(graph, names, node, rows, label)
 
-  /** Polls every box until all routes look right; returns when that happened (ms since ready). */
+  /** Polls every box until all routes look right; also notes when n0 first reached n5 in 5 hops. */
   const waitConverged = async (boundMs: number): Promise<Convergence> => {
     let firstEndToEndMs = -1
-    let last: string[] = []
-    const timeline: string[] = []
-    for (;;) {
-      if (stopWatching) throw new Error('the suite ended before the routes converged')
-      const tables = await Promise.all(names.map(async n => await routesOf(box.get(n) as AgentProcess).catch((err: unknown) => err as Error)))
-      const missing = tables.find(t => t instanceof Error && /→ 404 .*HTTP_NOT_FOUND/.test(t.message))
-      if (missing instanceof Error) throw new Error(`the routes API is not there yet: ${missing.message}`)
-      const t0 = tables[0]
-      if (firstEndToEndMs < 0 && Array.isArray(t0) && t0.some(r => label(r.destination) === 'n5' && r.hops === 5)) firstEndToEndMs = Date.now() - readyAt
-      const previous = last
-      last = tables.flatMap((t, i) => t instanceof Error ? [t.message] : routeProblems(names[i] as string, t))
-      if (timeline.length === 0 || JSON.stringify(previous) !== JSON.stringify(last)) timeline.push(`${Date.now() - readyAt} ms: ${last.length} wrong${last.length > 0 ? ` (${last.slice(0, 3).join('; ')})` : ''}`)
-      if (last.length === 0) return { firstEndToEndMs, allMs: Date.now() - readyAt, timeline }
-      if (Date.now() - readyAt > boundMs) {
-        const dump = tables.map((t, i) => `${names[i] as string}: ${t instanceof Error ? t.message : JSON.stringify(t.map(r => ({ ...r, destination: label(r.destination), nextHop: label(r.nextHop), learnedFrom: label(r.learnedFrom) })))}`)
-        throw new Error(`routes did not converge within ${boundMs} ms of the agents being ready:\n${last.slice(0, 12).join('\n')}\ntables:\n${dump.join('\n')}\ntimeline:\n${timeline.join('\n')}`)
+    const { ms, timeline } = await waitForRoutes({
+      graph, names, label, since: readyAt, boundMs, what: 'initial convergence',
+      agentOf: n => box.get(n) as AgentProcess,
+      stopped: () => stopWatching,
+      onTables: ([t0]) => {
+        if (firstEndToEndMs < 0 && Array.isArray(t0) && t0.some(r => label(r.destination) === 'n5' && r.hops === 5)) firstEndToEndMs = Date.now() - readyAt
       }
-      // Each look is a node process per namespace (see fetchInNamespace): poll gently.
-      await sleep(1_000)
-    }
+    })
+    return { firstEndToEndMs, allMs: ms, timeline }
   }
 
   before(async () => {
@@ -148,7 +112,7 @@ describe('line of six boxes: multi-hop routes, mesh-ping and traceroute over 5 h
     t.diagnostic(`convergence timeline: ${timeline.join(' | ')}`)
     for (const n of names) {
       const rows = await routesOf(box.get(n) as AgentProcess)
-      assert.deepEqual(routeProblems(n, rows), [], `${n}'s routes`)
+      assert.deepEqual(problemsOf(n, rows), [], `${n}'s routes`)
       for (const r of rows) {
         assert.equal(r.learnedFrom, r.nextHop, `${n}→${label(r.destination)}: the selected route was learnt from its next hop`)
         assert.ok(Number.isFinite(r.metric) && r.metric > 0, `${n}→${label(r.destination)}: metric ${r.metric}`)

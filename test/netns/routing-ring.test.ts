@@ -21,6 +21,7 @@ import { after, before, describe, it } from 'node:test'
 import type { AgentProcess } from '../helpers/agent-process.js'
 import { AgentSet, availability, skipUnlessNetns, sleep } from '../helpers/live-agents.js'
 import { createNetnsLab, type NetnsLab } from '../helpers/netns.js'
+import { routeLogOf, routesOf, waitForRoutes, type ApiError, type MeshPing, type RouteRow, type Traceroute } from '../helpers/routes.js'
 import { buildGraph, ring, type Graph } from '../helpers/topologies.js'
 
 const ARGS = ['--http-host', '127.0.0.1']
@@ -28,20 +29,6 @@ const N = 6
 const CONVERGENCE_BOUND_MS = 30_000
 const REPAIR_BOUND_MS = 20_000
 const RECONVERGENCE_BOUND_MS = 40_000
-
-interface RouteRow { destination: string, nextHop: string, metric: number, hops: number, seqno: number, ageMs: number, learnedFrom: string }
-interface RouteLogEntry { atMs: number, destination: string, change: 'added' | 'changed' | 'lost', from?: { nextHop: string, metric: number }, to?: { nextHop: string, metric: number }, reason: string }
-interface ApiError { error: { code: string, message?: string } }
-interface MeshPing { peerId: string, rttMs: number, hops: number }
-interface Traceroute { peerId: string, reached: boolean, hops: Array<{ hop: number, peerId: string, rttMs: number }> }
-
-async function getArray<T> (agent: AgentProcess, path: string): Promise<T[]> {
-  const res = await agent.api<T[] | ApiError>('GET', path)
-  if (res.status !== 200 || !Array.isArray(res.body)) throw new Error(`${agent.name}: GET ${path} → ${res.status} ${JSON.stringify(res.body)}`)
-  return res.body
-}
-const routesOf = async (agent: AgentProcess): Promise<RouteRow[]> => await getArray<RouteRow>(agent, '/api/v1/routes')
-const routeLogOf = async (agent: AgentProcess): Promise<RouteLogEntry[]> => await getArray<RouteLogEntry>(agent, '/api/v1/routes/log')
 
 describe('ring of six boxes: a cut link makes traffic go the other way round, and back', { timeout: 170_000 }, () => {
   let lab: NetnsLab | undefined
@@ -55,42 +42,9 @@ describe('ring of six boxes: a cut link makes traffic go the other way round, an
   const label = (peerId: string): string => nodeOf.get(peerId) ?? peerId
   const show = (r: RouteRow): string => `${label(r.destination)} via ${label(r.nextHop)} hops ${r.hops} metric ${r.metric} seqno ${r.seqno} age ${r.ageMs}`
 
-  /** How `node`'s routes differ from shortest paths over the links of `graph` that are not cut. */
-  const routeProblems = (node: string, rows: RouteRow[]): string[] => {
-    const problems: string[] = []
-    const hops = graph.hopCounts(node)
-    const want = names.filter(n => n !== node && hops.has(n))
-    const got = rows.map(r => label(r.destination))
-    if (JSON.stringify([...got].sort()) !== JSON.stringify([...want].sort())) problems.push(`${node} has routes to [${got.join(', ')}], wants exactly [${want.join(', ')}]`)
-    for (const r of rows) {
-      const dest = label(r.destination)
-      const nextHops = graph.shortestNextHops(node, dest)
-      if (r.hops !== hops.get(dest)) problems.push(`${node}→${dest}: hops ${r.hops} (via ${label(r.nextHop)}, metric ${r.metric}), shortest is ${String(hops.get(dest))}`)
-      if (!nextHops.includes(label(r.nextHop))) problems.push(`${node}→${dest}: next hop ${label(r.nextHop)}, shortest paths start ${nextHops.join('|')}`)
-    }
-    return problems
-  }
-
   /** Polls every box until each routes over shortest paths of the current graph; returns the ms since `since`. */
-  const waitConverged = async (since: number, boundMs: number, what: string): Promise<{ ms: number, timeline: string[] }> => {
-    let last: string[] = []
-    const timeline: string[] = []
-    for (;;) {
-      const tables = await Promise.all(names.map(async n => await routesOf(agent(n)).catch((err: unknown) => err as Error)))
-      const missing = tables.find(t => t instanceof Error && /→ 404 .*HTTP_NOT_FOUND/.test(t.message))
-      if (missing instanceof Error) throw new Error(`the routes API is not there yet: ${missing.message}`)
-      const previous = last
-      last = tables.flatMap((t, i) => t instanceof Error ? [t.message] : routeProblems(names[i] as string, t))
-      if (timeline.length === 0 || JSON.stringify(previous) !== JSON.stringify(last)) timeline.push(`${Date.now() - since} ms: ${last.length} wrong${last.length > 0 ? ` (${last.slice(0, 3).join('; ')})` : ''}`)
-      if (last.length === 0) return { ms: Date.now() - since, timeline }
-      if (Date.now() - since > boundMs) {
-        const dump = tables.map((t, i) => `${names[i] as string}: ${t instanceof Error ? t.message : t.map(show).join('; ')}`)
-        throw new Error(`${what}: routes not right within ${boundMs} ms:\n${last.slice(0, 12).join('\n')}\ntables:\n${dump.join('\n')}\ntimeline:\n${timeline.join('\n')}`)
-      }
-      // Each look is a node process per namespace (see fetchInNamespace): poll gently.
-      await sleep(1_000)
-    }
-  }
+  const waitConverged = async (since: number, boundMs: number, what: string): Promise<{ ms: number, timeline: string[] }> =>
+    await waitForRoutes({ graph, names, label, since, boundMs, what, agentOf: agent })
 
   before(async () => {
     if (availability !== true) return

@@ -7,7 +7,7 @@ import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { AgentError, ErrorCode, errorMessage } from '../../errors.js'
 import type { AbortOptions, Component } from '../../component.js'
 import type { Logger } from '../../log/logger.js'
-import { connectionFacts } from '../addresses.js'
+import { bestLink } from '../addresses.js'
 import type { LinkKind } from '../neighbour-table.js'
 
 export const PERF_PROTOCOL = '/meshbox/perf/1.0.0'
@@ -84,8 +84,7 @@ export function createPerfService (c: { node: Libp2p, logger: Logger }): PerfSer
         throw new AgentError(options.signal?.aborted === true ? ErrorCode.TIMEOUT : ErrorCode.MESH_DIAL_FAILED, `throughput test to ${peer.toString()} failed: ${errorMessage(err)}`)
       }
       const durationMs = performance.now() - started
-      const facts = c.node.getConnections(peer).map(connectionFacts)
-      const best = facts.find(f => f.kind === 'direct') ?? facts[0]
+      const best = bestLink(c.node.getConnections(peer))
       return {
         peerId: peer.toString(), bytes, durationMs: Math.round(durationMs * 10) / 10,
         mbPerS: Math.round((bytes / 1e6) / (durationMs / 1000) * 10) / 10,
