@@ -1,9 +1,10 @@
 /**
  * The one place that knows every component: it builds them in dependency order (store, identity,
- * libp2p node, probe, neighbours, discovery, routing, forwarding, relay supervisor, HTTP, memory
- * watch), starts them in that order and
- * stops them in reverse. Starting or stopping twice is harmless.
+ * libp2p node, probe, neighbours, discovery, routing, broadcast, service directory, forwarding,
+ * messages, relay supervisor, HTTP, memory watch), starts them in that order and stops them in
+ * reverse. Starting or stopping twice is harmless.
  */
+import type { PrivateKey } from '@libp2p/interface'
 import type { AbortOptions, Component } from './component.js'
 import type { HardwareProfile } from './config/profile.js'
 import type { Config } from './config/schema.js'
@@ -17,7 +18,10 @@ import { findPeer, parsePeerId, pingPeer } from './mesh/peer-tools.js'
 import { createLinkProbe } from './mesh/probe/index.js'
 import { createPerfService, type PerfService } from './mesh/perf/index.js'
 import { createRoutingService, type RoutingService } from './mesh/routing/index.js'
+import { createBroadcast, type Broadcast } from './mesh/broadcast/index.js'
+import { createServiceDirectory, type ServiceDirectory } from './mesh/service-directory/index.js'
 import { createForwardingService, type ForwardingService } from './mesh/forwarding/index.js'
+import { createMessageService, type MessageService } from './mesh/messages/index.js'
 import { createRelayLinks } from './mesh/relay-links.js'
 import { createRelaySupervisor, type RelaySupervisor } from './mesh/relay-supervisor.js'
 import { createHttpApp } from './services/http/app.js'
@@ -53,7 +57,11 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
   let perf: PerfService | undefined
   let memory: MemoryWatch | undefined
   let routing: RoutingService | undefined
+  let broadcast: Broadcast | undefined
+  let services: ServiceDirectory | undefined
   let forwarding: ForwardingService | undefined
+  let messages: MessageService | undefined
+  let privateKey: PrivateKey | undefined
   let starts: StartRecord | undefined
 
   const live = <T>(x: T | undefined): T => {
@@ -90,8 +98,12 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
     throughput: async (id, bytes, options) => await live(perf).measure(parsePeerId(id), bytes, options),
     routes: () => routing?.routes() ?? [],
     routeLog: () => routing?.log() ?? [],
+    services: () => services?.list() ?? [],
+    nearestService: (role) => live(services).nearest(role),
+    broadcastTopics: () => broadcast?.topics() ?? [],
     meshPing: async (id, options) => await live(forwarding).ping(parsePeerId(id).toString(), options),
-    traceroute: async (id, options) => await live(forwarding).traceroute(parsePeerId(id).toString(), options)
+    traceroute: async (id, options) => await live(forwarding).traceroute(parsePeerId(id).toString(), options),
+    messages: () => live(messages)
   }
 
   const startOne = async (component: Component, options: AbortOptions): Promise<void> => {
@@ -113,6 +125,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
           storeComponent.start(options),
           (async () => {
             const identity = await loadOrCreateIdentity(config.dataDir, log.child('identity'))
+            privateKey = identity.privateKey
             const networkKey = config.mesh.networkKeyFile !== '' ? await readNetworkKey(config.mesh.networkKeyFile) : undefined
             const meshNode = await createMeshNode(config.mesh, identity.privateKey, networkKey)
             await meshNode.start()
@@ -143,8 +156,16 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         if (config.mesh.discovery.enabled) await startOne(discovery, options)
         routing = createRoutingService({ node: meshNode, neighbours, logger: log.child('routing') }, config.mesh.routing)
         await startOne(routing, options)
+        broadcast = createBroadcast({ pubsub: meshNode.services.pubsub, logger: log.child('broadcast') }, config.mesh.broadcast)
+        await startOne(broadcast, options)
+        services = createServiceDirectory({ broadcast, routing, peerId: meshNode.peerId.toString(), logger: log.child('services') }, {
+          ...config.services, starts: starts.starts
+        })
+        await startOne(services, options)
         forwarding = createForwardingService({ node: meshNode, routing, logger: log.child('forwarding') }, config.mesh.routing)
         await startOne(forwarding, options)
+        messages = createMessageService({ node: meshNode, store: storeComponent, privateKey: live(privateKey), routing, logger: log.child('messages') }, config.mesh.messages)
+        await startOne(messages, options)
         await startOne(createRelayLinks({ node: meshNode, routing, logger: log.child('relay') }, {
           enabled: config.mesh.relay.client, maxRelayedLinks: config.mesh.relay.maxRelayedLinks, checkIntervalMs: 2_000, dialTimeoutMs: config.mesh.dialTimeoutMs
         }), options)

@@ -5,7 +5,7 @@
 import './polyfills.js'
 import { createAgent } from './agent.js'
 import { USAGE, parseCli, type ParsedArgs } from './cli/args.js'
-import { apiBase, callApi, formatNeighbours, formatRoutes, formatStatus, formatTraceroute } from './cli/client.js'
+import { apiBase, callApi, formatInbox, formatNeighbours, formatRoutes, formatSent, formatServices, formatStatus, formatTraceroute } from './cli/client.js'
 import { loadConfig } from './config/load.js'
 import { AgentError, ErrorCode, errorMessage } from './errors.js'
 import { createLogger } from './log/logger.js'
@@ -53,6 +53,18 @@ async function start (args: ParsedArgs): Promise<number> {
   return await stopped
 }
 
+const DEFAULT_SEND_WAIT_MS = 5_000
+
+function sendBody (args: ParsedArgs): Record<string, unknown> {
+  return {
+    peerId: args.positionals[0],
+    text: args.positionals[1],
+    waitMs: args.waitMs ?? DEFAULT_SEND_WAIT_MS,
+    ...(args.ttlMs !== undefined ? { ttlMs: args.ttlMs } : {}),
+    ...(args.protocol !== undefined ? { protocol: args.protocol } : {})
+  }
+}
+
 async function client (args: ParsedArgs): Promise<number> {
   const { config } = await loadConfig({ ...(args.configFile !== undefined ? { configFile: args.configFile } : {}), env: process.env, flags: args.flags })
   const base = apiBase(config)
@@ -65,15 +77,24 @@ async function client (args: ParsedArgs): Promise<number> {
     throughput: ['POST', `/api/v1/peers/${id}/throughput`],
     routes: ['GET', '/api/v1/routes'],
     'mesh-ping': ['POST', '/api/v1/mesh/ping'],
-    traceroute: ['POST', '/api/v1/mesh/traceroute']
-  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput' | 'routes' | 'mesh-ping' | 'traceroute']
+    traceroute: ['POST', '/api/v1/mesh/traceroute'],
+    services: ['GET', args.positionals[0] === undefined ? '/api/v1/services' : `/api/v1/services/${id}/nearest`],
+    send: ['POST', '/api/v1/messages'],
+    messages: ['GET', args.positionals[0] === undefined ? '/api/v1/messages' : `/api/v1/messages/${id}`],
+    inbox: ['GET', '/api/v1/messages/inbox']
+  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput' | 'routes' | 'mesh-ping' | 'traceroute' | 'services' | 'send' | 'messages' | 'inbox']
   const payload = args.command === 'throughput' && args.bytes !== undefined
     ? { bytes: args.bytes }
-    : args.command === 'mesh-ping' || args.command === 'traceroute' ? { peerId: args.positionals[0] } : undefined
+    : args.command === 'mesh-ping' || args.command === 'traceroute'
+      ? { peerId: args.positionals[0] }
+      : args.command === 'send' ? sendBody(args) : undefined
   const body = await callApi(base, method, path, payload)
   if (args.json) process.stdout.write(JSON.stringify(body, null, 2) + '\n')
   else if (args.command === 'neighbours') process.stdout.write(formatNeighbours(body as Array<Record<string, unknown>>) + '\n')
   else if (args.command === 'routes') process.stdout.write(formatRoutes(body as Array<Record<string, unknown>>) + '\n')
+  else if (args.command === 'services' && args.positionals[0] === undefined) process.stdout.write(formatServices(body as Array<{ role: string, providers: Array<Record<string, unknown>>, nearest: { peerId: string } | null }>) + '\n')
+  else if (args.command === 'send') process.stdout.write(formatSent(body as Record<string, unknown>) + '\n')
+  else if (args.command === 'inbox') process.stdout.write(formatInbox(body as Array<Record<string, unknown>>) + '\n')
   else if (args.command === 'traceroute') process.stdout.write(formatTraceroute(body as { peerId: string, reached: boolean, hops: Array<Record<string, unknown>> }) + '\n')
   else process.stdout.write(formatStatus(body as Record<string, unknown>) + '\n')
   return EXIT.ok

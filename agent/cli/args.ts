@@ -7,7 +7,7 @@ import { AgentError, ErrorCode } from '../errors.js'
 import { FIELD_BY_PATH } from '../config/fields.js'
 import { checkValue, parseText, type Layer } from '../config/validate.js'
 
-export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'routes', 'mesh-ping', 'traceroute', 'version', 'selftest', 'mesh-key', 'help'] as const
+export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'routes', 'mesh-ping', 'traceroute', 'services', 'send', 'messages', 'inbox', 'version', 'selftest', 'mesh-key', 'help'] as const
 export type Command = typeof COMMANDS[number]
 
 /** Flags that set configuration keys. */
@@ -33,6 +33,10 @@ Commands:
   routes                show the route table (every box reachable through the mesh)
   mesh-ping <peerId>    round trip over the routed path, with its hop count
   traceroute <peerId>   every hop on the routed path with its RTT
+  services [role]       roles announced in the mesh and their providers; with a role, the nearest
+  send <peerId> <text>  send a note end to end (stored and forwarded until delivered or --ttl-ms)
+  messages [id]         messages this box holds and sent; with an id, that message's status
+  inbox                 messages delivered here that no component has taken
   version               print the version
   selftest              open the store, start the node, check HTTP, stop; exit 0 if all is well
   mesh-key              print a new mesh network key (copy the same file to every box)
@@ -47,6 +51,9 @@ Flags:
   --log-level <level>         debug, info, warn, error or silent
   --network-key-file <file>   private mesh key (libp2p pnet); omit for an open mesh
   --bytes <n>                 throughput: bytes to send
+  --wait-ms <n>               send: wait this long for the receipt (default 5000, at most http.requestTimeoutMs; 0 = just queue)
+  --ttl-ms <n>                send: how long the mesh keeps trying (default mesh.messages.defaultTtlMs)
+  --protocol <name>           send: the message protocol (default /meshbox/note/1)
   --json                      status/neighbours: print raw JSON
   -h, --help                  this text
 
@@ -58,6 +65,10 @@ export interface ParsedArgs {
   configFile?: string
   json: boolean
   bytes?: number
+  /** send: wait for the receipt, time to live, protocol */
+  waitMs?: number
+  ttlMs?: number
+  protocol?: string
   flags: Layer
 }
 
@@ -76,6 +87,9 @@ export function parseCli (argv: string[]): ParsedArgs {
         config: { type: 'string' },
         json: { type: 'boolean' },
         bytes: { type: 'string' },
+        'wait-ms': { type: 'string' },
+        'ttl-ms': { type: 'string' },
+        protocol: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map(k => [k, { type: 'string' as const, multiple: k === 'listen' }]))
       }
@@ -102,14 +116,36 @@ export function parseCli (argv: string[]): ParsedArgs {
     if (command !== 'throughput') throw usage('--bytes goes with throughput')
     if (!Number.isInteger(bytes) || bytes < 1) throw usage(`--bytes must be a positive integer, got "${parsed.values.bytes.slice(0, 20)}"`)
   }
+  const send = sendFlags(command, parsed.values)
   if (wantsId && rest.length !== 1) throw usage(`${command} takes exactly one peer id`)
-  if (!wantsId && rest.length > 0) throw usage(`unexpected argument "${String(rest[0]).slice(0, 40)}"`)
+  if (command === 'send' && rest.length !== 2) throw usage('send takes a peer id and the text (quote it)')
+  if (command === 'messages' && rest.length > 1) throw usage('messages takes at most one message id')
+  if (command === 'services' && rest.length > 1) throw usage('services takes at most one role')
+  if (!wantsId && !['services', 'send', 'messages'].includes(command) && rest.length > 0) throw usage(`unexpected argument "${String(rest[0]).slice(0, 40)}"`)
   return {
     command: command as Command,
     positionals: rest,
     ...(parsed.values.config !== undefined ? { configFile: parsed.values.config } : {}),
     json: parsed.values.json === true,
     ...(bytes !== undefined ? { bytes } : {}),
+    ...send,
     flags
   }
+}
+
+function sendFlags (command: string, values: Record<string, unknown>): { waitMs?: number, ttlMs?: number, protocol?: string } {
+  const out: { waitMs?: number, ttlMs?: number, protocol?: string } = {}
+  for (const [flag, key] of [['wait-ms', 'waitMs'], ['ttl-ms', 'ttlMs']] as const) {
+    const raw = values[flag]
+    if (raw === undefined) continue
+    if (command !== 'send') throw usage(`--${flag} goes with send`)
+    const n = Number(raw)
+    if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0) throw usage(`--${flag} must be a whole number of milliseconds, got "${String(raw).slice(0, 20)}"`)
+    out[key] = n
+  }
+  if (values.protocol !== undefined) {
+    if (command !== 'send') throw usage('--protocol goes with send')
+    out.protocol = String(values.protocol)
+  }
+  return out
 }

@@ -62,3 +62,32 @@ export function formatTraceroute (t: { peerId: string, reached: boolean, hops: A
   const lines = t.hops.map(h => `${String(h.hop).padStart(2)}  ${h.peerId === null ? '*' : String(h.peerId)}  ${h.rttMs === null ? '*' : `${String(h.rttMs)} ms`}`)
   return [`traceroute to ${t.peerId}`, ...lines, t.reached ? 'reached' : 'not reached'].join('\n')
 }
+
+export function formatServices (roles: Array<{ role: string, providers: Array<Record<string, unknown>>, nearest: { peerId: string } | null }>): string {
+  if (roles.length === 0) return 'no roles announced'
+  const rows = roles.flatMap(r => r.providers.map(p => ({
+    role: r.role,
+    nearest: r.nearest !== null && r.nearest.peerId === p.peerId ? '*' : '',
+    provider: p.self === true ? `${String(p.peerId)} (this box)` : p.peerId,
+    metric: p.reachable === true ? p.metric : 'no route',
+    hops: p.hops,
+    expiresIn: typeof p.expiresInMs === 'number' ? `${Math.round(p.expiresInMs / 1000)}s` : '-'
+  })))
+  return formatTable(rows, ['role', 'nearest', 'provider', 'metric', 'hops', 'expiresIn'])
+}
+
+export function formatSent (m: Record<string, unknown>): string {
+  const how = m.status === 'delivered'
+    ? `delivered${typeof m.rttMs === 'number' ? ` in ${m.rttMs} ms` : ''}`
+    : `${cell(m.status)}: not acknowledged yet; the mesh keeps trying until its TTL (see \`meshbox messages ${cell(m.id)}\`)`
+  return `message ${cell(m.id)} to ${cell(m.dst)}: ${how}`
+}
+
+export function formatInbox (rows: Array<Record<string, unknown>>): string {
+  if (rows.length === 0) return 'inbox empty'
+  return formatTable(rows.map(r => ({
+    ...r,
+    received: typeof r.receivedAtMs === 'number' ? new Date(r.receivedAtMs).toISOString() : '-',
+    content: typeof r.text === 'string' ? JSON.stringify(r.text.length > 60 ? r.text.slice(0, 60) + '…' : r.text) : `${cell(r.bytes)} bytes`
+  })), ['received', 'src', 'protocol', 'hops', 'content'])
+}

@@ -1,5 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { LOG_LEVELS } from '../log/logger.js'
+import { checkRoles } from '../mesh/service-directory/roles.js'
 import type { Field } from './schema.js'
 
 const MAX_INT = Number.MAX_SAFE_INTEGER
@@ -35,6 +36,8 @@ export const FIELDS: readonly Field[] = [
   { path: 'mesh.dialTimeoutMs', type: 'int', min: 100, max: 120_000, doc: 'time allowed for one dial' },
   { path: 'mesh.maxConnections', type: 'int', min: 4, max: 10_000, doc: 'connection manager ceiling' },
   { path: 'mesh.dht.protocol', type: 'string', check: checkProtocolId, doc: 'kad-dht protocol id (keeps our DHT apart)' },
+  { path: 'mesh.broadcast.maxMessageBytes', type: 'int', min: 1024, max: 1024 * 1024, doc: 'largest message on any broadcast topic' },
+  { path: 'mesh.broadcast.heartbeatIntervalMs', type: 'int', min: 200, max: 60_000, doc: 'gossipsub heartbeat (mesh upkeep, gossip about recent messages)' },
   { path: 'mesh.discovery.enabled', type: 'bool', doc: 'find neighbours with mDNS on every usable interface' },
   { path: 'mesh.discovery.serviceTag', type: 'string', doc: 'mDNS service name (stock libp2p: _p2p._udp.local)' },
   { path: 'mesh.discovery.port', type: 'int', min: 1, max: 65535, doc: 'mDNS UDP port' },
@@ -57,13 +60,30 @@ export const FIELDS: readonly Field[] = [
   { path: 'mesh.routing.probeTimeoutMs', type: 'int', min: 100, max: 60_000, doc: 'mesh-ping / traceroute wait per probe' },
   { path: 'mesh.routing.maxTraceHops', type: 'int', min: 1, max: 64, doc: 'traceroute gives up after this many hops' },
   { path: 'mesh.relay.maxRelayedLinks', type: 'int', min: 0, max: 256, doc: 'relayed links kept to boxes two hops away (0 = none)' },
+  { path: 'mesh.messages.maxPayloadBytes', type: 'int', min: 1, max: 256 * 1024, doc: 'largest message payload one box sends or carries' },
+  { path: 'mesh.messages.defaultTtlMs', type: 'int', min: 1_000, max: 30 * 86_400_000, doc: 'how long the mesh keeps trying to deliver a message, unless the sender says' },
+  { path: 'mesh.messages.maxTtlMs', type: 'int', min: 1_000, max: 30 * 86_400_000, doc: 'longest TTL a message may ask for' },
+  { path: 'mesh.messages.clockSkewMs', type: 'int', min: 0, max: 86_400_000, doc: 'clock disagreement tolerated between boxes before an old message counts as a replay' },
+  { path: 'mesh.messages.maxStoredBytes', type: 'int', min: 64 * 1024, max: MAX_INT, doc: 'bytes of messages this box holds in custody at most' },
+  { path: 'mesh.messages.maxStoredMessages', type: 'int', min: 1, max: 1_000_000, doc: 'messages (receipts included) this box holds in custody at most' },
+  { path: 'mesh.messages.maxBytesPerSource', type: 'int', min: 1024, max: MAX_INT, doc: 'bytes held for any one source box' },
+  { path: 'mesh.messages.maxBytesPerDestination', type: 'int', min: 1024, max: MAX_INT, doc: 'bytes held waiting for any one destination box' },
+  { path: 'mesh.messages.maxInboxMessages', type: 'int', min: 1, max: 1_000_000, doc: 'delivered messages no handler has taken yet, at most' },
+  { path: 'mesh.messages.ackTimeoutMs', type: 'int', min: 100, max: 120_000, doc: 'wait for the next hop to take custody before trying again' },
+  { path: 'mesh.messages.retryMinMs', type: 'int', min: 10, max: 600_000, doc: 'first wait after a refused or unanswered offer (doubles each time)' },
+  { path: 'mesh.messages.retryMaxMs', type: 'int', min: 10, max: 3_600_000, doc: 'longest wait between offers of one message' },
+  { path: 'mesh.messages.scanIntervalMs', type: 'int', min: 50, max: 60_000, doc: 'how often held messages are checked for a new route' },
+  { path: 'mesh.messages.windowPerNeighbour', type: 'int', min: 1, max: 1024, doc: 'offers awaiting custody per neighbour at once' },
   { path: 'mesh.neighbours.probeIntervalMs', type: 'int', min: 100, max: 600_000, doc: 'RTT/loss probe period' },
   { path: 'mesh.neighbours.probeTimeoutMs', type: 'int', min: 50, max: 60_000, doc: 'a probe slower than this counts as lost' },
   { path: 'mesh.neighbours.lostAfterMs', type: 'int', min: 500, max: 600_000, doc: 'silence after which a neighbour is lost' },
   { path: 'mesh.neighbours.forgetAfterMs', type: 'int', min: 1_000, max: 30 * 86_400_000, doc: 'lost neighbours are dropped after this' },
   { path: 'mesh.neighbours.rttSmoothing', type: 'number', min: 0.01, max: 1, doc: 'EWMA weight of a new RTT sample' },
   { path: 'mesh.neighbours.lossWindow', type: 'int', min: 1, max: 1000, doc: 'probes the loss percentage is computed over' },
-  { path: 'memory.maxRssBytes', type: 'int', min: 16 * 1024 * 1024, max: MAX_INT, doc: 'memory budget from the profile' }
+  { path: 'memory.maxRssBytes', type: 'int', min: 16 * 1024 * 1024, max: MAX_INT, doc: 'memory budget from the profile' },
+  { path: 'services.roles', type: 'string[]', check: checkRoles, doc: 'roles this box announces ("uplink-gateway", "monitor"); at most 16' },
+  { path: 'services.announceIntervalMs', type: 'int', min: 1_000, max: 3_600_000, doc: 'how often this box re-announces its roles' },
+  { path: 'services.expireAfterMs', type: 'int', min: 2_000, max: 3_600_000, doc: 'lifetime of our announcements: others drop them when not refreshed within it' }
 ]
 
 export const FIELD_BY_PATH: ReadonlyMap<string, Field> = new Map(FIELDS.map(f => [f.path, f]))

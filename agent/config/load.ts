@@ -94,5 +94,10 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<LoadedConf
       `configuration: key "mesh.routing.linkSilenceMs" (${config.mesh.routing.linkSilenceMs}) must be larger than "mesh.neighbours.probeIntervalMs" (${config.mesh.neighbours.probeIntervalMs})`,
       { data: { key: 'mesh.routing.linkSilenceMs' } })
   }
+  if (config.services.expireAfterMs <= config.services.announceIntervalMs) {
+    throw new AgentError(ErrorCode.CONFIG_INVALID,
+      `configuration: key "services.expireAfterMs" (${config.services.expireAfterMs}) must be larger than "services.announceIntervalMs" (${config.services.announceIntervalMs}); 3 times is usual`,
+      { data: { key: 'services.expireAfterMs' } })
+  }
   return { config, profile }
 }

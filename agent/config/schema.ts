@@ -21,6 +21,11 @@ export interface Config {
     dialTimeoutMs: number
     maxConnections: number
     dht: { protocol: string }
+    broadcast: {
+      /** Largest message on any broadcast topic (gossipsub data field). */
+      maxMessageBytes: number
+      heartbeatIntervalMs: number
+    }
     discovery: {
       enabled: boolean
       serviceTag: string
@@ -52,6 +57,22 @@ export interface Config {
       probeTimeoutMs: number
       maxTraceHops: number
     }
+    messages: {
+      maxPayloadBytes: number
+      defaultTtlMs: number
+      maxTtlMs: number
+      clockSkewMs: number
+      maxStoredBytes: number
+      maxStoredMessages: number
+      maxBytesPerSource: number
+      maxBytesPerDestination: number
+      maxInboxMessages: number
+      ackTimeoutMs: number
+      retryMinMs: number
+      retryMaxMs: number
+      scanIntervalMs: number
+      windowPerNeighbour: number
+    }
     neighbours: {
       probeIntervalMs: number
       probeTimeoutMs: number
@@ -62,6 +83,13 @@ export interface Config {
     }
   }
   memory: { maxRssBytes: number }
+  services: {
+    /** Roles this box announces to the mesh ("uplink-gateway", "monitor"). */
+    roles: string[]
+    announceIntervalMs: number
+    /** Lifetime sent with our announcements: others drop them when not refreshed within it. */
+    expireAfterMs: number
+  }
 }
 
 export type FieldType = 'string' | 'int' | 'number' | 'bool' | 'string[]'
@@ -82,7 +110,7 @@ export const DEFAULTS: Config = {
   dataDir: './.meshbox-data',
   profile: 'x86-64-lab',
   log: { level: 'info' },
-  http: { host: '127.0.0.1', port: 8080, maxBodyBytes: 64 * 1024, requestTimeoutMs: 10_000 },
+  http: { host: '127.0.0.1', port: 8080, maxBodyBytes: 128 * 1024, requestTimeoutMs: 10_000 },
   mesh: {
     listen: ['/ip4/0.0.0.0/tcp/4001', '/p2p-circuit'],
     announce: [],
@@ -90,6 +118,8 @@ export const DEFAULTS: Config = {
     dialTimeoutMs: 5_000,
     maxConnections: 200,
     dht: { protocol: '/meshbox/kad/1.0.0' },
+    // 64 KiB fits a header batch or a few transactions; a mesh link is slow, so bigger is a stream's job.
+    broadcast: { maxMessageBytes: 64 * 1024, heartbeatIntervalMs: 1_000 },
     discovery: {
       enabled: true,
       serviceTag: '_p2p._udp.local',
@@ -118,6 +148,22 @@ export const DEFAULTS: Config = {
       probeTimeoutMs: 3_000,
       maxTraceHops: 16
     },
+    messages: {
+      maxPayloadBytes: 64 * 1024,
+      defaultTtlMs: 24 * 60 * 60 * 1000,
+      maxTtlMs: 7 * 24 * 60 * 60 * 1000,
+      clockSkewMs: 10 * 60 * 1000,
+      maxStoredBytes: 16 * 1024 * 1024,
+      maxStoredMessages: 10_000,
+      maxBytesPerSource: 2 * 1024 * 1024,
+      maxBytesPerDestination: 4 * 1024 * 1024,
+      maxInboxMessages: 1_000,
+      ackTimeoutMs: 5_000,
+      retryMinMs: 500,
+      retryMaxMs: 15_000,
+      scanIntervalMs: 1_000,
+      windowPerNeighbour: 32
+    },
     neighbours: {
       probeIntervalMs: 1_000,
       probeTimeoutMs: 1_500,
@@ -127,5 +173,6 @@ export const DEFAULTS: Config = {
       lossWindow: 20
     }
   },
-  memory: { maxRssBytes: 256 * 1024 * 1024 }
+  memory: { maxRssBytes: 256 * 1024 * 1024 },
+  services: { roles: [], announceIntervalMs: 30_000, expireAfterMs: 90_000 }
 }

@@ -1,9 +1,11 @@
 /**
- * Builds the libp2p node: TCP, Noise, Yamux, identify, ping, kad-dht on our own protocol id and
- * circuit relay v2 (server and transport), with the limits a mesh needs rather than libp2p's
- * internet defaults (128 KiB / 2 min per relayed connection, 15 reservations).
+ * Builds the libp2p node: TCP, Noise, Yamux, identify, ping, kad-dht on our own protocol id,
+ * gossipsub for broadcast topics (broadcast/) and circuit relay v2 (server and transport), with
+ * the limits a mesh needs rather than libp2p's internet defaults (128 KiB / 2 min per relayed
+ * connection, 15 reservations).
  */
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
 import { FaultTolerance, type PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -14,6 +16,7 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import type { Config } from '../config/schema.js'
+import { gossipsubOptions } from './broadcast/gossipsub-options.js'
 
 export type MeshConfig = Config['mesh']
 
@@ -42,6 +45,7 @@ export function libp2pOptions (mesh: MeshConfig, privateKey: PrivateKey, network
       identifyPush: identifyPush(),
       ping: ping({ maxOutboundStreams: PING_MAX_OUTBOUND_STREAMS, runOnLimitedConnection: true }),
       dht: kadDHT({ protocol: mesh.dht.protocol, clientMode: false, peerInfoMapper: passthroughMapper }),
+      pubsub: gossipsub(gossipsubOptions(mesh.broadcast)),
       ...(mesh.relay.server
         ? {
             relay: circuitRelayServer({

@@ -6,7 +6,15 @@ import { AgentError, ErrorCode } from '../errors.js'
 
 export const Bucket = {
   /** agent metadata: start counter, first start time (JSON values) */
-  meta: 1
+  meta: 1,
+  /** messages this box holds custody of, to send on (mesh/messages): id → record */
+  msgQueue: 2,
+  /** messages delivered to this box, in arrival order: sequence → record */
+  msgInbox: 3,
+  /** ids of messages already delivered here (de-duplication, replay): id → keep-until */
+  msgSeen: 4,
+  /** messages this box sent, and whether they were delivered: id → status */
+  msgSent: 5
 } as const
 
 export type Bucket = typeof Bucket[keyof typeof Bucket]

@@ -35,6 +35,11 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   <thead><tr><th>Destination</th><th>Next hop</th><th>Metric</th><th>Hops</th><th>Age</th></tr></thead>
   <tbody id="routes"><tr><td colspan="5">loading…</td></tr></tbody>
 </table>
+<h2>Services</h2>
+<table>
+  <thead><tr><th>Role</th><th>Nearest</th><th>Metric</th><th>Hops</th><th>Providers</th></tr></thead>
+  <tbody id="services"><tr><td colspan="5">loading…</td></tr></tbody>
+</table>
 <h2>Route changes</h2>
 <table>
   <thead><tr><th>When</th><th>Destination</th><th>Change</th><th>Next hop</th><th>Why</th></tr></thead>
@@ -45,10 +50,13 @@ const text = (s) => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<
 const ago = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s + ' s ago' }
 async function refresh () {
   try {
-    const [st, nb, rt, rl] = await Promise.all(['api/v1/status', 'api/v1/neighbours', 'api/v1/routes', 'api/v1/routes/log'].map(u => fetch(u).then(r => r.json())))
+    const [st, nb, rt, rl, sv, ms] = await Promise.all(['api/v1/status', 'api/v1/neighbours', 'api/v1/routes', 'api/v1/routes/log', 'api/v1/services', 'api/v1/messages?limit=1'].map(u => fetch(u).then(r => r.json())))
     document.getElementById('error').textContent = ''
     const rows = [['Peer id', '<code>' + text(st.peerId) + '</code>'], ['Version', text(st.version)], ['Profile', text(st.profile)],
       ['Uptime', text(st.uptimeS) + ' s'], ['Neighbours up', text(st.neighbours)], ['Memory (RSS)', text(Math.round(st.rssBytes / 1048576)) + ' MiB'],
+      ['Messages', 'holding ' + text(ms.held.messages) + ' (' + text(Math.round(ms.held.bytes / 1024)) + ' KiB' +
+        (ms.held.oldestAgeMs === null ? '' : ', oldest ' + text(Math.round(ms.held.oldestAgeMs / 1000)) + ' s') + '), inbox ' + text(ms.inbox) +
+        ', delivered here ' + text(ms.counters.delivered) + ', dropped ' + text(ms.counters.dropped)],
       ['Addresses', st.addresses.map(a => '<code>' + text(a) + '</code>').join('<br>')]]
     document.getElementById('status').innerHTML = rows.map(([k, v]) => '<dt>' + k + '</dt><dd>' + v + '</dd>').join('')
     document.getElementById('neighbours').innerHTML = nb.length === 0
@@ -61,6 +69,10 @@ async function refresh () {
       ? '<tr><td colspan="5">no routes yet</td></tr>'
       : rt.map(r => '<tr><td><code>' + text(r.destination) + '</code></td><td><code>' + short(r.nextHop) + '</code></td><td>' + text(r.metric) +
         '</td><td>' + text(r.hops) + '</td><td>' + text(Math.round(r.ageMs / 1000)) + ' s</td></tr>').join('')
+    document.getElementById('services').innerHTML = sv.length === 0
+      ? '<tr><td colspan="5">no roles announced</td></tr>'
+      : sv.map(s => '<tr><td>' + text(s.role) + '</td><td>' + (s.nearest ? (s.nearest.self ? 'this box' : '<code>' + short(s.nearest.peerId) + '</code>') : 'none reachable') +
+        '</td><td>' + text(s.nearest ? s.nearest.metric : '-') + '</td><td>' + text(s.nearest ? s.nearest.hops : '-') + '</td><td>' + text(s.providers.length) + '</td></tr>').join('')
     document.getElementById('route-log').innerHTML = rl.length === 0
       ? '<tr><td colspan="5">no changes yet</td></tr>'
       : rl.slice(-15).reverse().map(c => '<tr><td>' + ago(c.atMs) + '</td><td><code>' + short(c.destination) + '</code></td><td>' + text(c.change) +

@@ -110,3 +110,16 @@ export function spawnBareNode (lab: NetnsLab, ns: string, bundle: string, init: 
   const child = lab.spawn(ns, process.execPath, [bundle, JSON.stringify(init)], { stdio: ['pipe', 'pipe', 'pipe'] })
   return new BareNode(new JsonLines(child, label), spawnedAt)
 }
+
+/** Least-squares slope and intercept of y over x. */
+export function fit (xs: number[], ys: number[]): { slope: number, intercept: number } | null {
+  if (xs.length < 2) return null
+  const mx = xs.reduce((s, x) => s + x, 0) / xs.length
+  const my = ys.reduce((s, y) => s + y, 0) / ys.length
+  let num = 0
+  let den = 0
+  xs.forEach((x, i) => { num += (x - mx) * ((ys[i] ?? 0) - my); den += (x - mx) ** 2 })
+  if (den === 0) return null
+  const slope = num / den
+  return { slope, intercept: my - slope * mx }
+}

@@ -45,6 +45,8 @@ it('behavior: the technician page shows the agent and its neighbours in a real b
       // The route to B (one hop) and the change that added it are listed for the technician.
       await page.locator('#routes tr', { hasText: b.peerId }).waitFor({ timeout: 10_000 })
       assert.match(await page.locator('#route-log').innerText(), /added/)
+      assert.match(await page.locator('#services').innerText(), /no roles announced/)
+      assert.match(await page.locator('#status').innerText(), /Messages\s+holding 0 \(0 KiB\), inbox 0, delivered here 0, dropped 0/)
       // Kept after the run (dist/ is git-ignored) so a person can look at what a technician sees.
       const shot = fileURLToPath(new URL('../../dist/test-artifacts/status-page.png', import.meta.url))
       await mkdir(dirname(shot), { recursive: true })

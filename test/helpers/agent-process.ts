@@ -64,7 +64,7 @@ export class AgentProcess extends JsonLines<LogLine> {
     return this
   }
 
-  async api<T = unknown> (method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 15_000): Promise<{ status: number, body: T }> {
+  async api<T = unknown> (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs = 15_000): Promise<{ status: number, body: T }> {
     const res = await fetchInNamespace(this.netns, this.httpUrl + path.replace(/^\//, ''), method, body, timeoutMs)
     return res as { status: number, body: T }
   }

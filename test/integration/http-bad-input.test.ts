@@ -69,7 +69,7 @@ const one = (r) => new Promise((resolve) => {
   // declared length, or 8 KiB past the limit when chunked) we wait for its answer before sending
   // more, the way a careful client would; writing into a connection the server already closed
   // ends in EPIPE before the answer is read.
-  const holdAt = r.chunked ? 72 * 1024 : 0
+  const holdAt = r.chunked ? 136 * 1024 : 0
   req.flushHeaders()
   let off = 0
   let held = false
@@ -176,12 +176,12 @@ describe('HTTP API: bad input', { timeout: 90_000 }, () => {
     assertError(postHealth as RawAnswer, 405, 'HTTP_METHOD_NOT_ALLOWED', 'POST on health')
   })
 
-  it('error: a body over 64 KiB is 413 HTTP_BODY_TOO_LARGE, declared or chunked, and the agent answers afterwards', async (t) => {
+  it('error: a body over 128 KiB (http.maxBodyBytes) is 413 HTTP_BODY_TOO_LARGE, declared or chunked, and the agent answers afterwards', async (t) => {
     if (skipUnlessNetns(t)) return
     const path = `/api/v1/peers/${agent.peerId}/throughput`
-    assertError(await one({ method: 'POST', path, repeat: 70 * 1024 }), 413, 'HTTP_BODY_TOO_LARGE', 'declared 70 KiB')
+    assertError(await one({ method: 'POST', path, repeat: 134 * 1024 }), 413, 'HTTP_BODY_TOO_LARGE', 'declared 134 KiB')
     await assertHealthy()
-    assertError(await one({ method: 'POST', path, repeat: 200 * 1024, chunked: true }), 413, 'HTTP_BODY_TOO_LARGE', 'chunked 200 KiB')
+    assertError(await one({ method: 'POST', path, repeat: 300 * 1024, chunked: true }), 413, 'HTTP_BODY_TOO_LARGE', 'chunked 300 KiB')
     await assertHealthy()
   })
 
@@ -234,7 +234,7 @@ describe('HTTP API: bad input', { timeout: 90_000 }, () => {
       { req: { method: 'GET', path: '/api/v1/peers/junk' }, status: 400 },
       { req: { method: 'POST', path: `/api/v1/peers/${agent.peerId}/throughput`, body: '{bad' }, status: 400 },
       { req: { method: 'POST', path: `/api/v1/peers/${agent.peerId}/throughput`, body: '{"bytes":-1}' }, status: 400 },
-      { req: { method: 'POST', path: `/api/v1/peers/${agent.peerId}/throughput`, repeat: 100 * 1024 }, status: 413 }
+      { req: { method: 'POST', path: `/api/v1/peers/${agent.peerId}/throughput`, repeat: 200 * 1024 }, status: 413 }
     ]
     const plan = Array.from({ length: 50 }, (_, i) => kinds[i % kinds.length] as typeof kinds[number])
     const answers = await send(plan.map(p => p.req))

@@ -20,6 +20,8 @@ import { createRelayLinks } from '../../agent/mesh/relay-links.js'
 import { createRelaySupervisor } from '../../agent/mesh/relay-supervisor.js'
 import { createRoutingService } from '../../agent/mesh/routing/index.js'
 import { createForwardingService } from '../../agent/mesh/forwarding/index.js'
+import { createBroadcast } from '../../agent/mesh/broadcast/index.js'
+import { createServiceDirectory } from '../../agent/mesh/service-directory/index.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const loopbackOnly = (dataDir: string) => buildConfig([new Map<string, unknown>([
@@ -49,8 +51,11 @@ describe('component lifecycle', () => {
       const probe = createLinkProbe({ node, logger: silentLogger })
       const discovery = { onPeer: () => () => {}, interfaces: () => [] }
       const routing = createRoutingService({ node, neighbours: { list: () => [] }, logger: silentLogger }, config.mesh.routing)
+      const broadcast = createBroadcast({ pubsub: node.services.pubsub, logger: silentLogger }, config.mesh.broadcast)
       const components: Component[] = [
         routing,
+        broadcast,
+        createServiceDirectory({ broadcast, routing, peerId: node.peerId.toString(), logger: silentLogger }, { roles: ['monitor'], announceIntervalMs: 1000, expireAfterMs: 3000, starts: 1 }),
         createForwardingService({ node, routing, logger: silentLogger }, config.mesh.routing),
         createRelayLinks({ node, routing, logger: silentLogger }, { enabled: true, maxRelayedLinks: 2, checkIntervalMs: 1000, dialTimeoutMs: 1000 }),
         probe,

@@ -19,7 +19,7 @@ export interface Reply { status?: number, json?: unknown, html?: string }
 
 export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply
 
-export interface Route { method: 'GET' | 'POST', path: string, handler: Handler }
+export interface Route { method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler }
 
 export interface HttpAppComponents { logger: Logger }
 export interface HttpAppInit { routes: Route[], maxBodyBytes: number, requestTimeoutMs: number }

@@ -10,6 +10,14 @@
  *   GET  /api/v1/routes/log             recent route changes, oldest first
  *   POST /api/v1/mesh/ping              {"peerId"} round trip over the routed path, with hop count
  *   POST /api/v1/mesh/traceroute        {"peerId"} every hop on the routed path with its RTT
+ *   GET  /api/v1/services               every announced role with its providers (metric, hops, expiry) and the nearest
+ *   GET  /api/v1/services/:role/nearest the nearest reachable provider; 404 SERVICE_NOT_FOUND when none
+ *   GET  /api/v1/broadcast              broadcast topics with their counters
+ *   POST /api/v1/messages               {"peerId", "text"|"base64", "protocol"?, "ttlMs"?, "waitMs"?} send end to end
+ *   GET  /api/v1/messages               what this box holds, inbox size, counters, recent sent messages
+ *   GET  /api/v1/messages/inbox         delivered messages no handler took (?protocol=, ?limit=)
+ *   DELETE /api/v1/messages/inbox/:id   take one out of the inbox
+ *   GET  /api/v1/messages/:id           a sent message: queued, forwarded, delivered, expired or failed
  *   GET  /                              the technician status page
  */
 import type { AbortOptions } from '../../component.js'
@@ -19,8 +27,12 @@ import type { FoundPeer, PingResult } from '../../mesh/peer-tools.js'
 import type { NeighbourView } from '../../mesh/neighbours.js'
 import type { MeshPingResult, TracerouteResult } from '../../mesh/forwarding/index.js'
 import type { RouteChange, RouteView } from '../../mesh/routing/route-table.js'
+import type { TopicView } from '../../mesh/broadcast/index.js'
+import type { ProviderView, RoleView } from '../../mesh/service-directory/index.js'
 import { STATUS_PAGE_HTML } from '../../web/status-page.js'
 import type { Route } from './app.js'
+import type { MessageService } from '../../mesh/messages/index.js'
+import { inboxView, limitParam, sendRequest } from './message-params.js'
 
 export interface StatusView {
   peerId: string
@@ -43,6 +55,10 @@ export interface AgentApi {
   routeLog: () => RouteChange[]
   meshPing: (peerId: string, options: AbortOptions) => Promise<MeshPingResult>
   traceroute: (peerId: string, options: AbortOptions) => Promise<TracerouteResult>
+  services: () => RoleView[]
+  nearestService: (role: string) => ProviderView
+  broadcastTopics: () => TopicView[]
+  messages: () => MessageService
 }
 
 function peerIdParam (body: unknown): string {
@@ -80,6 +96,37 @@ export function apiRoutes (api: AgentApi): Route[] {
     { method: 'GET', path: '/api/v1/routes/log', handler: () => ({ json: api.routeLog() }) },
     { method: 'POST', path: '/api/v1/mesh/ping', handler: async ({ body, signal }) => ({ json: await api.meshPing(peerIdParam(body), { signal }) }) },
     { method: 'POST', path: '/api/v1/mesh/traceroute', handler: async ({ body, signal }) => ({ json: await api.traceroute(peerIdParam(body), { signal }) }) },
+    { method: 'GET', path: '/api/v1/services', handler: () => ({ json: api.services() }) },
+    { method: 'GET', path: '/api/v1/services/:role/nearest', handler: ({ params }) => ({ json: api.nearestService(params.role ?? '') }) },
+    { method: 'GET', path: '/api/v1/broadcast', handler: () => ({ json: api.broadcastTopics() }) },
+    {
+      method: 'POST',
+      path: '/api/v1/messages',
+      handler: async ({ body, signal }) => {
+        const req = sendRequest(body)
+        const m = api.messages()
+        const startedAt = performance.now()
+        const { id } = await m.enqueue(req.peerId, req.protocol, req.payload, req.ttlMs !== undefined ? { ttlMs: req.ttlMs } : {})
+        const delivered = req.waitMs > 0 && await m.waitDelivered(id, req.waitMs, { signal })
+        const rttMs = Math.round((performance.now() - startedAt) * 1000) / 1000
+        return delivered ? { json: { ...await m.sent(id), rttMs } } : { status: 202, json: await m.sent(id) }
+      }
+    },
+    { method: 'GET', path: '/api/v1/messages', handler: async ({ query }) => ({ json: { ...api.messages().summary(), recent: await api.messages().recentSent(limitParam(query, 20, 1000)) } }) },
+    {
+      method: 'GET',
+      path: '/api/v1/messages/inbox',
+      handler: async ({ query }) => ({ json: (await api.messages().inbox(limitParam(query, 100, 10_000), query.get('protocol') ?? undefined)).map(inboxView) })
+    },
+    {
+      method: 'DELETE',
+      path: '/api/v1/messages/inbox/:id',
+      handler: async ({ params }) => {
+        if (!await api.messages().deleteFromInbox(params.id ?? '')) throw new AgentError(ErrorCode.MESSAGE_NOT_FOUND, `no message ${(params.id ?? '').slice(0, 40)} in the inbox`)
+        return { json: { deleted: params.id } }
+      }
+    },
+    { method: 'GET', path: '/api/v1/messages/:id', handler: async ({ params }) => ({ json: await api.messages().sent(params.id ?? '') }) },
     { method: 'GET', path: '/', handler: () => ({ html: STATUS_PAGE_HTML }) }
   ]
 }

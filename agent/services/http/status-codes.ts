@@ -12,6 +12,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.MESH_DIAL_FAILED]: 502,
   [ErrorCode.MESH_NOT_STARTED]: 503,
   [ErrorCode.MESH_NO_ROUTE]: 404,
+  [ErrorCode.MESSAGE_TOO_LARGE]: 413,
+  [ErrorCode.MESSAGE_QUOTA]: 507,
+  [ErrorCode.MESSAGE_NOT_FOUND]: 404,
+  [ErrorCode.SERVICE_NOT_FOUND]: 404,
   [ErrorCode.STORE_CLOSED]: 503,
   [ErrorCode.TIMEOUT]: 504,
   [ErrorCode.CONFIG_INVALID]: 400
