@@ -1,0 +1,58 @@
+/**
+ * Signer recovery from a 65-byte seal (r‖s‖v) over a 32-byte digest, behind a function type so
+ * a faster backend (WASM libsecp256k1, a worker pool) can replace the pure-JS one without
+ * touching the engines. Recovery is by far the most expensive step of header verification
+ * (see test/bench/chain-verify.bench.ts), so results are cached by (digest, seal).
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { addressOfPublicKey, bytesToBigint, bytesToHex, type Address } from '../bytes.js'
+
+/** Returns the signer's address, or undefined if the seal is malformed or recovers no key. */
+export type RecoverSigner = (digest: Uint8Array, seal: Uint8Array) => Address | undefined
+
+const CURVE_ORDER = secp256k1.Point.Fn.ORDER
+
+/**
+ * Pure-JS recovery with @noble/curves. Accepts v ∈ {0, 1} only (what geth's signers write; 2 and
+ * 3 need r ≥ n, which no honest signer produces) and, like geth's Ecrecover, high-s values too:
+ * the low-s rule applies to transactions, not to seals.
+ */
+export const recoverWithNoble: RecoverSigner = (digest, seal) => {
+  if (digest.length !== 32 || seal.length !== 65) return undefined
+  const v = seal[64]
+  if (v !== 0 && v !== 1) return undefined
+  const r = bytesToBigint(seal.subarray(0, 32))
+  const s = bytesToBigint(seal.subarray(32, 64))
+  if (r === 0n || r >= CURVE_ORDER || s === 0n || s >= CURVE_ORDER) return undefined
+  try {
+    const point = new secp256k1.Signature(r, s, v).recoverPublicKey(digest)
+    return addressOfPublicKey(point.toBytes(false))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Wraps a RecoverSigner with a bounded LRU cache. The same header often arrives more than once
+ * (from two upstreams for cross-checking, from the mesh, again on a reorg) and the Clique engine
+ * needs the signer both to verify and to advance its snapshot.
+ */
+export function cachedRecover (recover: RecoverSigner, maxEntries = 4096): RecoverSigner {
+  const cache = new Map<string, Address | undefined>()
+  return (digest, seal) => {
+    const key = bytesToHex(digest) + bytesToHex(seal).slice(2)
+    if (cache.has(key)) {
+      const hit = cache.get(key)
+      cache.delete(key)
+      cache.set(key, hit)
+      return hit
+    }
+    const signer = recover(digest, seal)
+    cache.set(key, signer)
+    if (cache.size > maxEntries) {
+      const oldest = cache.keys().next()
+      if (oldest.done !== true) cache.delete(oldest.value)
+    }
+    return signer
+  }
+}
