@@ -18,9 +18,10 @@ import { inboxDeleteOp, inboxRecords, prune, readSent, sentOp, sentRecords, type
 import { createMessageQueue, type QueueEntry } from './queue.js'
 import { createReceiver } from './receive.js'
 import { createTransfer, type Ack } from './transfer.js'
-import type { MessagesInit } from './options.js'
+import type { Config } from '../../config/schema.js'
 
-export type { MessagesInit } from './options.js'
+/** `mesh.messages.*` of the configuration; each key is documented in config/fields.ts. */
+export type MessagesInit = Config['mesh']['messages']
 
 export interface Delivered { id: string, src: string, protocol: string, payload: Uint8Array, createdMs: number, hops: number }
 export type MessageHandler = (m: Delivered) => Promise<void> | void
