@@ -22,6 +22,7 @@ import { createBroadcast, type Broadcast } from './mesh/broadcast/index.js'
 import { createServiceDirectory, type ServiceDirectory } from './mesh/service-directory/index.js'
 import { createForwardingService, type ForwardingService } from './mesh/forwarding/index.js'
 import { createMessageService, type MessageService } from './mesh/messages/index.js'
+import type { RpcMethod } from './services/rpc/jsonrpc.js'
 import { createRelayLinks } from './mesh/relay-links.js'
 import { createRelaySupervisor, type RelaySupervisor } from './mesh/relay-supervisor.js'
 import { createHttpApp } from './services/http/app.js'
@@ -61,6 +62,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
   let services: ServiceDirectory | undefined
   let forwarding: ForwardingService | undefined
   let messages: MessageService | undefined
+  let rpcMethods: ReadonlyMap<string, RpcMethod> = new Map()
   let privateKey: PrivateKey | undefined
   let starts: StartRecord | undefined
 
@@ -103,7 +105,9 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
     broadcastTopics: () => broadcast?.topics() ?? [],
     meshPing: async (id, options) => await live(forwarding).ping(parsePeerId(id).toString(), options),
     traceroute: async (id, options) => await live(forwarding).traceroute(parsePeerId(id).toString(), options),
-    messages: () => live(messages)
+    messages: () => live(messages),
+    rpcMethods: () => rpcMethods,
+    logger: log.child('rpc')
   }
 
   const startOne = async (component: Component, options: AbortOptions): Promise<void> => {

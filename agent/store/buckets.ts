@@ -14,7 +14,9 @@ export const Bucket = {
   /** ids of messages already delivered here (de-duplication, replay): id → keep-until */
   msgSeen: 4,
   /** messages this box sent, and whether they were delivered: id → status */
-  msgSent: 5
+  msgSent: 5,
+  /** transactions this box carries to the chain (chain/outbox): hash → record */
+  txOutbox: 11
 } as const
 
 export type Bucket = typeof Bucket[keyof typeof Bucket]

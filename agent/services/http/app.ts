@@ -12,6 +12,8 @@ export interface RequestContext {
   query: URLSearchParams
   /** Parsed JSON body (POST/PUT), bounded by maxBodyBytes; undefined when empty. */
   body: unknown
+  /** Routes with `lenientBody`: why the body is not JSON (the route answers in its own protocol). */
+  bodyError?: AgentError
   signal: AbortSignal
 }
 
@@ -19,7 +21,22 @@ export interface Reply { status?: number, json?: unknown, html?: string }
 
 export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply
 
-export interface Route { method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler }
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE'
+  path: string
+  handler: Handler
+  /** Answers carry `access-control-allow-origin: *` and OPTIONS preflights are answered (the phone page, wallets). */
+  cors?: boolean
+  /** A body that is not JSON reaches the handler as `bodyError` instead of a 400 (JSON-RPC answers -32700). */
+  lenientBody?: boolean
+}
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'content-type',
+  'access-control-max-age': '600'
+}
 
 export interface HttpAppComponents { logger: Logger }
 export interface HttpAppInit { routes: Route[], maxBodyBytes: number, requestTimeoutMs: number }
@@ -100,13 +117,24 @@ export function createHttpApp (c: HttpAppComponents, init: HttpAppInit): (req: I
       const url = new URL(req.url ?? '/', 'http://agent.local')
       const candidates = routes.map(r => ({ r, params: r.match(url.pathname) })).filter(x => x.params !== undefined)
       if (candidates.length === 0) throw new AgentError(ErrorCode.HTTP_NOT_FOUND, `no route for ${url.pathname.slice(0, 200)}`)
+      if (candidates.some(x => x.r.cors === true)) {
+        for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v)
+        if (req.method === 'OPTIONS') { res.writeHead(204); res.end(); return }
+      }
       const hit = candidates.find(x => x.r.method === req.method)
       if (hit === undefined) {
         res.setHeader('allow', candidates.map(x => x.r.method).join(', '))
         throw new AgentError(ErrorCode.HTTP_METHOD_NOT_ALLOWED, `${req.method ?? '?'} is not allowed on ${url.pathname}`)
       }
-      const body = req.method === 'POST' ? await readBody(req, init.maxBodyBytes) : undefined
-      const reply = await hit.r.handler({ params: hit.params ?? {}, query: url.searchParams, body, signal })
+      let body: unknown
+      let bodyError: AgentError | undefined
+      try {
+        body = req.method === 'POST' ? await readBody(req, init.maxBodyBytes) : undefined
+      } catch (err) {
+        if (hit.r.lenientBody !== true || !(err instanceof AgentError) || err.code !== ErrorCode.HTTP_BODY_INVALID) throw err
+        bodyError = err
+      }
+      const reply = await hit.r.handler({ params: hit.params ?? {}, query: url.searchParams, body, signal, ...(bodyError !== undefined ? { bodyError } : {}) })
       if (reply.html !== undefined) send(res, reply.status ?? 200, reply.html, 'text/html; charset=utf-8')
       else send(res, reply.status ?? 200, JSON.stringify(reply.json ?? null), 'application/json')
     } catch (err) {

@@ -18,6 +18,7 @@
  *   GET  /api/v1/messages/inbox         delivered messages no handler took (?protocol=, ?limit=)
  *   DELETE /api/v1/messages/inbox/:id   take one out of the inbox
  *   GET  /api/v1/messages/:id           a sent message: queued, forwarded, delivered, expired or failed
+ *   POST /rpc                           JSON-RPC 2.0 for phones and wallets (eth_*, meshbox_*), CORS open
  *   GET  /                              the technician status page
  */
 import type { AbortOptions } from '../../component.js'
@@ -33,6 +34,9 @@ import { STATUS_PAGE_HTML } from '../../web/status-page.js'
 import type { Route } from './app.js'
 import type { MessageService } from '../../mesh/messages/index.js'
 import { inboxView, limitParam, sendRequest } from './message-params.js'
+import type { RpcMethod } from '../rpc/jsonrpc.js'
+import { rpcRoute } from '../rpc/route.js'
+import type { Logger } from '../../log/logger.js'
 
 export interface StatusView {
   peerId: string
@@ -59,6 +63,9 @@ export interface AgentApi {
   nearestService: (role: string) => ProviderView
   broadcastTopics: () => TopicView[]
   messages: () => MessageService
+  /** The JSON-RPC methods; empty when the chain is off. */
+  rpcMethods: () => ReadonlyMap<string, RpcMethod>
+  logger: Logger
 }
 
 function peerIdParam (body: unknown): string {
@@ -127,6 +134,7 @@ export function apiRoutes (api: AgentApi): Route[] {
       }
     },
     { method: 'GET', path: '/api/v1/messages/:id', handler: async ({ params }) => ({ json: await api.messages().sent(params.id ?? '') }) },
+    rpcRoute(api.rpcMethods, api.logger),
     { method: 'GET', path: '/', handler: () => ({ html: STATUS_PAGE_HTML }) }
   ]
 }
