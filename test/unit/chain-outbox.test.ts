@@ -35,7 +35,12 @@ interface World {
 }
 
 const dirs: string[] = []
-afterEach(async () => { for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true }) })
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  // A failed assertion must not leave a timer running and the process hanging.
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
 
 async function world (over: Partial<OutboxComponents> = {}): Promise<{ w: World, outbox: ReturnType<typeof createTxOutbox> }> {
   const dir = await mkdtemp(join(tmpdir(), 'mbx-outbox-'))
@@ -69,6 +74,7 @@ async function world (over: Partial<OutboxComponents> = {}): Promise<{ w: World,
     ...over
   }, { confirmations: 3, resendEveryBlocks: 5, checkIntervalMs: 15 })
   await outbox.start()
+  cleanups.push(async () => { await store.stop() }, async () => { await outbox.stop() })
   return { w, outbox }
 }
 

@@ -90,7 +90,17 @@ export function createTxOutbox (c: OutboxComponents, init: OutboxInit): TxOutbox
     return await save(r, { status: 'forwarded', via: uplink })
   }
 
-  const dispatch = async (r: OutboxRecord): Promise<OutboxRecord> => c.upstream() !== undefined ? await sendUpstream(r) : await forward(r)
+  // The check loop and a fresh submit can reach the same queued record at once: one sends it.
+  const inFlight = new Set<string>()
+  const dispatch = async (r: OutboxRecord): Promise<OutboxRecord> => {
+    if (inFlight.has(r.hash)) return r
+    inFlight.add(r.hash)
+    try {
+      return c.upstream() !== undefined ? await sendUpstream(r) : await forward(r)
+    } finally {
+      inFlight.delete(r.hash)
+    }
+  }
 
   const reportReceipt = async (r: OutboxRecord): Promise<void> => {
     if (r.origin === 'local' || r.receipt === undefined) return
@@ -152,6 +162,8 @@ export function createTxOutbox (c: OutboxComponents, init: OutboxInit): TxOutbox
     if (have !== undefined) return have
     const reason = await c.checkState(tx, signal)
     if (reason !== undefined) throw new TxRejected(reason)
+    const again = await readRecord(c.store, tx.hash)
+    if (again !== undefined) return again
     const r: OutboxRecord = { hash: tx.hash, raw: raw.toLowerCase(), from: tx.from, nonce: tx.nonce.toString(), origin, status: 'queued', createdMs: now(), updatedMs: now() }
     await writeRecord(c.store, r)
     log.info('Transaction queued', { hash: r.hash, from: r.from, nonce: r.nonce, origin })
