@@ -1,7 +1,7 @@
 /**
  * The one place that knows every component: it builds them in dependency order (store, identity,
- * libp2p node, probe, neighbours, discovery, routing, broadcast, service directory, forwarding,
- * messages, relay supervisor, HTTP, memory watch), starts them in that order and stops them in
+ * libp2p node, probe, neighbours, discovery, routing, broadcast, service directory, chain sync,
+ * forwarding, messages, relay supervisor, HTTP, memory watch), starts them in that order and stops them in
  * reverse. Starting or stopping twice is harmless.
  */
 import type { PrivateKey } from '@libp2p/interface'
@@ -22,7 +22,9 @@ import { createBroadcast, type Broadcast } from './mesh/broadcast/index.js'
 import { createServiceDirectory, type ServiceDirectory } from './mesh/service-directory/index.js'
 import { createForwardingService, type ForwardingService } from './mesh/forwarding/index.js'
 import { createMessageService, type MessageService } from './mesh/messages/index.js'
+import { createChainSync, resolveChainSettings, type ChainSync } from './chain/sync/index.js'
 import type { RpcMethod } from './services/rpc/jsonrpc.js'
+import { createLightNode } from './chain/light-node.js'
 import { createRelayLinks } from './mesh/relay-links.js'
 import { createRelaySupervisor, type RelaySupervisor } from './mesh/relay-supervisor.js'
 import { createHttpApp } from './services/http/app.js'
@@ -36,6 +38,9 @@ import type { Store } from './store/store.js'
 import { VERSION } from './version.js'
 
 export interface AgentComponents { logger: Logger }
+
+/** Receipts count as final this many blocks deep; unmined transactions are re-sent this often. */
+const LIGHT_NODE_TIMING = { confirmations: 3, resendEveryBlocks: 5, outboxCheckMs: 1_000, meshRequestTimeoutMs: 15_000 }
 export interface AgentInit { config: Config, profile: HardwareProfile, mountsFile?: string }
 
 export interface Agent {
@@ -62,6 +67,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
   let services: ServiceDirectory | undefined
   let forwarding: ForwardingService | undefined
   let messages: MessageService | undefined
+  let chain: ChainSync | undefined
   let rpcMethods: ReadonlyMap<string, RpcMethod> = new Map()
   let privateKey: PrivateKey | undefined
   let starts: StartRecord | undefined
@@ -107,6 +113,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
     traceroute: async (id, options) => await live(forwarding).traceroute(parsePeerId(id).toString(), options),
     messages: () => live(messages),
     rpcMethods: () => rpcMethods,
+    chain: () => chain,
     logger: log.child('rpc')
   }
 
@@ -166,10 +173,25 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
           ...config.services, starts: starts.starts
         })
         await startOne(services, options)
+        if (config.chain.enabled) {
+          chain = createChainSync({ store: storeComponent, broadcast, services, logger: log.child('chain') }, {
+            ...resolveChainSettings(config.chain), maxMessageBytes: config.mesh.broadcast.maxMessageBytes
+          })
+          await startOne(chain, options)
+        }
         forwarding = createForwardingService({ node: meshNode, routing, logger: log.child('forwarding') }, config.mesh.routing)
         await startOne(forwarding, options)
         messages = createMessageService({ node: meshNode, store: storeComponent, privateKey: live(privateKey), routing, logger: log.child('messages') }, config.mesh.messages)
         await startOne(messages, options)
+        if (chain !== undefined) {
+          const directory = services
+          const lightNode = createLightNode({
+            chain, store: storeComponent, messages, logger: log.child('chain'),
+            nearest: (role) => { try { return directory.nearest(role).peerId } catch { return undefined } }
+          }, LIGHT_NODE_TIMING)
+          await startOne(lightNode, options)
+          rpcMethods = lightNode.methods()
+        }
         await startOne(createRelayLinks({ node: meshNode, routing, logger: log.child('relay') }, {
           enabled: config.mesh.relay.client, maxRelayedLinks: config.mesh.relay.maxRelayedLinks, checkIntervalMs: 2_000, dialTimeoutMs: config.mesh.dialTimeoutMs
         }), options)

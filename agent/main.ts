@@ -5,7 +5,7 @@
 import './polyfills.js'
 import { createAgent } from './agent.js'
 import { USAGE, parseCli, type ParsedArgs } from './cli/args.js'
-import { apiBase, callApi, formatInbox, formatNeighbours, formatRoutes, formatSent, formatServices, formatStatus, formatTraceroute } from './cli/client.js'
+import { apiBase, callApi, formatChain, formatInbox, formatNeighbours, formatRoutes, formatSent, formatServices, formatStatus, formatTraceroute } from './cli/client.js'
 import { loadConfig } from './config/load.js'
 import { AgentError, ErrorCode, errorMessage } from './errors.js'
 import { createLogger } from './log/logger.js'
@@ -81,8 +81,9 @@ async function client (args: ParsedArgs): Promise<number> {
     services: ['GET', args.positionals[0] === undefined ? '/api/v1/services' : `/api/v1/services/${id}/nearest`],
     send: ['POST', '/api/v1/messages'],
     messages: ['GET', args.positionals[0] === undefined ? '/api/v1/messages' : `/api/v1/messages/${id}`],
-    inbox: ['GET', '/api/v1/messages/inbox']
-  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput' | 'routes' | 'mesh-ping' | 'traceroute' | 'services' | 'send' | 'messages' | 'inbox']
+    inbox: ['GET', '/api/v1/messages/inbox'],
+    chain: ['GET', '/api/v1/chain']
+  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput' | 'routes' | 'mesh-ping' | 'traceroute' | 'services' | 'send' | 'messages' | 'inbox' | 'chain']
   const payload = args.command === 'throughput' && args.bytes !== undefined
     ? { bytes: args.bytes }
     : args.command === 'mesh-ping' || args.command === 'traceroute'
@@ -95,6 +96,7 @@ async function client (args: ParsedArgs): Promise<number> {
   else if (args.command === 'services' && args.positionals[0] === undefined) process.stdout.write(formatServices(body as Array<{ role: string, providers: Array<Record<string, unknown>>, nearest: { peerId: string } | null }>) + '\n')
   else if (args.command === 'send') process.stdout.write(formatSent(body as Record<string, unknown>) + '\n')
   else if (args.command === 'inbox') process.stdout.write(formatInbox(body as Array<Record<string, unknown>>) + '\n')
+  else if (args.command === 'chain') process.stdout.write(formatChain(body as Record<string, unknown>) + '\n')
   else if (args.command === 'traceroute') process.stdout.write(formatTraceroute(body as { peerId: string, reached: boolean, hops: Array<Record<string, unknown>> }) + '\n')
   else process.stdout.write(formatStatus(body as Record<string, unknown>) + '\n')
   return EXIT.ok

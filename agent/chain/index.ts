@@ -32,4 +32,13 @@ export {
   type CliqueSnapshot, type CliqueVote
 } from './seal/clique-snapshot.js'
 export { chooseHead, totalDifficulty, type ChainHead } from './fork-choice.js'
+export { EMPTY_TRIE_ROOT, MAX_PROOF_NODES, MAX_TRIE_NODE_BYTES, verifyTrieProof } from './trie-proof.js'
+export {
+  checkProofResponse, EMPTY_CODE_HASH, MAX_PROOF_SLOTS, slotBytes, verifyAccountProof, verifyStorageProof,
+  type ProofCheck, type ProofFailure, type ProvenAccount, type ProvenSlot, type ProvenState
+} from './proof.js'
+export {
+  checkAgainstState, decodeRawTransaction, intrinsicGas, TX_MAX_BYTES,
+  type AccountFacts, type CheckAgainstStateOptions, type DecodedTransaction, type DecodeTransactionOptions
+} from './tx.js'
 export * from './verify/index.js'

@@ -7,7 +7,7 @@ import { AgentError, ErrorCode } from '../errors.js'
 import { FIELD_BY_PATH } from '../config/fields.js'
 import { checkValue, parseText, type Layer } from '../config/validate.js'
 
-export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'routes', 'mesh-ping', 'traceroute', 'services', 'send', 'messages', 'inbox', 'version', 'selftest', 'mesh-key', 'help'] as const
+export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'routes', 'mesh-ping', 'traceroute', 'services', 'send', 'messages', 'inbox', 'version', 'selftest', 'mesh-key', 'chain', 'help'] as const
 export type Command = typeof COMMANDS[number]
 
 /** Flags that set configuration keys. */
@@ -18,8 +18,13 @@ export const CONFIG_FLAGS: Record<string, string> = {
   'http-port': 'http.port',
   listen: 'mesh.listen',
   'log-level': 'log.level',
-  'network-key-file': 'mesh.networkKeyFile'
+  'network-key-file': 'mesh.networkKeyFile',
+  chain: 'chain.preset',
+  'chain-rpc': 'chain.rpc'
 }
+
+/** Config flags that may be given several times (each adds a list entry). */
+const REPEATABLE_FLAGS = new Set(['listen', 'chain-rpc'])
 
 export const USAGE = `Usage: meshbox <command> [flags]
 
@@ -37,6 +42,7 @@ Commands:
   send <peerId> <text>  send a note end to end (stored and forwarded until delivered or --ttl-ms)
   messages [id]         messages this box holds and sent; with an id, that message's status
   inbox                 messages delivered here that no component has taken
+  chain                 the light chain node: preset, anchor, verified head and its age, upstream sources
   version               print the version
   selftest              open the store, start the node, check HTTP, stop; exit 0 if all is well
   mesh-key              print a new mesh network key (copy the same file to every box)
@@ -50,6 +56,8 @@ Flags:
   --listen <multiaddr>        libp2p listen address; repeat for more
   --log-level <level>         debug, info, warn, error or silent
   --network-key-file <file>   private mesh key (libp2p pnet); omit for an open mesh
+  --chain <preset>            chain: mainnet (default), testnet or dev (a local anvil node)
+  --chain-rpc <url>           upstream JSON-RPC node (http/https); repeat for more; none = headers from the mesh
   --bytes <n>                 throughput: bytes to send
   --wait-ms <n>               send: wait this long for the receipt (default 5000, at most http.requestTimeoutMs; 0 = just queue)
   --ttl-ms <n>                send: how long the mesh keeps trying (default mesh.messages.defaultTtlMs)
@@ -91,7 +99,7 @@ export function parseCli (argv: string[]): ParsedArgs {
         'ttl-ms': { type: 'string' },
         protocol: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-        ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map(k => [k, { type: 'string' as const, multiple: k === 'listen' }]))
+        ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map(k => [k, { type: 'string' as const, multiple: REPEATABLE_FLAGS.has(k) }]))
       }
     })
   } catch (err) {

@@ -91,3 +91,32 @@ export function formatInbox (rows: Array<Record<string, unknown>>): string {
     content: typeof r.text === 'string' ? JSON.stringify(r.text.length > 60 ? r.text.slice(0, 60) + '…' : r.text) : `${cell(r.bytes)} bytes`
   })), ['received', 'src', 'protocol', 'hops', 'content'])
 }
+
+const ago = (ms: unknown): string => typeof ms === 'number' ? `${Math.round(ms / 1000)}s` : '-'
+
+/** `meshbox chain`: the light chain node at a glance. */
+export function formatChain (c: Record<string, unknown>): string {
+  if (c.enabled !== true) return 'chain: off (chain.enabled is false)'
+  const anchor = c.anchor as { number: number, hash: string | null, kind: string, known: boolean } | null
+  const head = c.head as { number: number, hash: string, ageMs: number, verifiedAtMs: number, from: string } | null
+  const verified = c.verified as { total: number, fromUpstream: number, fromMesh: number }
+  const reorgs = c.reorgs as { count: number, last: { depth: number } | null }
+  const failure = c.lastFailure as { atMs: number, code: string, rule: string | null, message: string, source: string } | null
+  const mesh = c.mesh as Record<string, number>
+  const upstream = c.upstream as Array<Record<string, unknown>>
+  const lines = [
+    `chain: ${String(c.preset)} (chain id ${String(c.chainId)}, seal engine ${String(c.engine)})`,
+    `anchor: ${anchor === null ? '-' : `${anchor.number} ${anchor.hash ?? '(learned from the first upstream)'} (${anchor.kind}${anchor.known ? '' : ', header not fetched yet'})`}`,
+    `head: ${head === null ? 'none verified yet' : `${head.number} ${head.hash}, block ${ago(head.ageMs)} old, verified from ${head.from} ${ago(Date.now() - head.verifiedAtMs)} ago`}`,
+    `target: ${cell(c.target)}${c.syncing === true ? ' (syncing)' : head !== null ? ' (in sync)' : ''}`,
+    `verified: ${verified.total} headers (upstream ${verified.fromUpstream}, mesh ${verified.fromMesh}); refused ${cell(c.refused)}; reorgs ${reorgs.count}${reorgs.last !== null ? ` (last depth ${reorgs.last.depth})` : ''}`,
+    `uplink: ${c.uplink === true ? 'yes (announces chain-uplink)' : 'no'}`,
+    `last failure: ${failure === null ? '-' : `${failure.rule ?? failure.code}: ${failure.message} (${failure.source}, ${ago(Date.now() - failure.atMs)} ago)`}`,
+    `mesh: announced ${mesh.announced ?? 0}, answered ${mesh.answered ?? 0}, requested ${mesh.requested ?? 0}, received ${mesh.received ?? 0}, refused ${mesh.refused ?? 0}`,
+    upstream.length === 0
+      ? 'upstream: none (headers from the mesh only)'
+      : 'upstream:\n' + formatTable(upstream.map(u => ({ ...u, demoted: typeof u.demotedUntil === 'number' ? `${ago(u.demotedUntil - Date.now())} more` : '-' })),
+        ['url', 'healthy', 'latencyMs', 'head', 'failures', 'demoted', 'lastError']).split('\n').map(l => '  ' + l).join('\n')
+  ]
+  return lines.join('\n')
+}

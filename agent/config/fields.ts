@@ -1,6 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { LOG_LEVELS } from '../log/logger.js'
 import { checkRoles } from '../mesh/service-directory/roles.js'
+import { checkRpcUrls } from '../chain/sync/sources.js'
 import type { Field } from './schema.js'
 
 const MAX_INT = Number.MAX_SAFE_INTEGER
@@ -14,6 +15,10 @@ function checkMultiaddrs (value: unknown): string | undefined {
     }
   }
   return undefined
+}
+
+function checkHash (value: unknown): string | undefined {
+  return value === '' || /^0x[0-9a-fA-F]{64}$/.test(value as string) ? undefined : 'empty, or a block hash: 0x followed by 64 hex digits'
 }
 
 function checkProtocolId (value: unknown): string | undefined {
@@ -80,6 +85,19 @@ export const FIELDS: readonly Field[] = [
   { path: 'mesh.neighbours.forgetAfterMs', type: 'int', min: 1_000, max: 30 * 86_400_000, doc: 'lost neighbours are dropped after this' },
   { path: 'mesh.neighbours.rttSmoothing', type: 'number', min: 0.01, max: 1, doc: 'EWMA weight of a new RTT sample' },
   { path: 'mesh.neighbours.lossWindow', type: 'int', min: 1, max: 1000, doc: 'probes the loss percentage is computed over' },
+  { path: 'chain.enabled', type: 'bool', doc: 'run the light chain node (header sync from upstream and mesh)' },
+  { path: 'chain.preset', type: 'string', allowed: ['mainnet', 'testnet', 'dev'], doc: 'chain: Spectrum mainnet (20180430), testnet (2022) or dev (a local anvil node)' },
+  { path: 'chain.rpc', type: 'string[]', check: checkRpcUrls, show: v => Array.isArray(v) ? v.map(u => typeof u === 'string' ? u.replace(/\/\/[^/@]*@/, '//…@') : u) : v, doc: 'upstream JSON-RPC URLs (http/https); empty = headers from the mesh only' },
+  { path: 'chain.checkpoint.number', type: 'int', min: 0, max: MAX_INT, doc: 'trust anchor block number (0 with an empty hash = the preset\'s genesis)' },
+  { path: 'chain.checkpoint.hash', type: 'string', check: checkHash, doc: 'trust anchor block hash (0x + 64 hex); empty = the preset\'s genesis' },
+  { path: 'chain.windowHeaders', type: 'int', min: 64, max: 1_000_000, doc: 'recent headers kept in full; deeper reorgs are refused' },
+  { path: 'chain.pollIntervalMs', type: 'int', min: 0, max: 3_600_000, check: v => v === 0 || (v as number) >= 100 ? undefined : '0 (the preset\'s block period) or from 100 to 3600000', doc: 'upstream poll period; 0 = the preset\'s block period' },
+  { path: 'chain.batchSize', type: 'int', min: 1, max: 1000, doc: 'headers per batched upstream request' },
+  { path: 'chain.requestTimeoutMs', type: 'int', min: 100, max: 120_000, doc: 'time allowed for one upstream request' },
+  { path: 'chain.maxResponseBytes', type: 'int', min: 64 * 1024, max: 256 * 1024 * 1024, doc: 'largest upstream answer read (bigger ones are cut off)' },
+  { path: 'chain.demoteMs', type: 'int', min: 1_000, max: 7 * 86_400_000, doc: 'how long an upstream that lied stays unused' },
+  { path: 'chain.chief100Block', type: 'int', min: -1, max: MAX_INT, doc: 'Tribe Chief100Block fork number; -1 = the preset\'s' },
+  { path: 'chain.sip002Block', type: 'int', min: -1, max: MAX_INT, doc: 'Tribe SIP002 fork number; -1 = the preset\'s' },
   { path: 'memory.maxRssBytes', type: 'int', min: 16 * 1024 * 1024, max: MAX_INT, doc: 'memory budget from the profile' },
   { path: 'services.roles', type: 'string[]', check: checkRoles, doc: 'roles this box announces ("uplink-gateway", "monitor"); at most 16' },
   { path: 'services.announceIntervalMs', type: 'int', min: 1_000, max: 3_600_000, doc: 'how often this box re-announces its roles' },

@@ -9,6 +9,7 @@ import { FIELDS, FIELD_BY_PATH, envName } from './fields.js'
 import { loadProfile, profileLayer, type HardwareProfile } from './profile.js'
 import { DEFAULTS, CONFIG_VERSION, type Config } from './schema.js'
 import { layerFromObject, parseText, type Layer } from './validate.js'
+import { resolveChainSettings } from '../chain/sync/settings.js'
 
 const MAX_CONFIG_FILE_BYTES = 1024 * 1024
 
@@ -99,5 +100,6 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<LoadedConf
       `configuration: key "services.expireAfterMs" (${config.services.expireAfterMs}) must be larger than "services.announceIntervalMs" (${config.services.announceIntervalMs}); 3 times is usual`,
       { data: { key: 'services.expireAfterMs' } })
   }
+  if (config.chain.enabled) resolveChainSettings(config.chain)
   return { config, profile }
 }

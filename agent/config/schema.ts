@@ -83,6 +83,29 @@ export interface Config {
     }
   }
   memory: { maxRssBytes: number }
+  /** The light chain node (chain/sync): which chain, where headers come from, what is kept. */
+  chain: {
+    enabled: boolean
+    /** 'mainnet' | 'testnet' | 'dev' (chain/presets.ts). */
+    preset: string
+    /** Upstream JSON-RPC URLs (http/https); empty = headers come from the mesh only. */
+    rpc: string[]
+    /** The trust anchor; hash '' = the preset's genesis (dev: the first upstream's block `number`, at least 1). */
+    checkpoint: { number: number, hash: string }
+    /** Recent headers kept in full; reorgs deeper than this are refused. */
+    windowHeaders: number
+    /** Upstream poll period; 0 = the preset's block period (15 s Spectrum, 1 s dev). */
+    pollIntervalMs: number
+    /** Headers per batched upstream request. */
+    batchSize: number
+    requestTimeoutMs: number
+    maxResponseBytes: number
+    /** How long an upstream that lied stays unused. */
+    demoteMs: number
+    /** Tribe fork numbers; -1 = the preset's own. */
+    chief100Block: number
+    sip002Block: number
+  }
   services: {
     /** Roles this box announces to the mesh ("uplink-gateway", "monitor"). */
     roles: string[]
@@ -103,6 +126,8 @@ export interface Field {
   allowed?: readonly string[]
   /** Extra check on a typed value: returns what is wrong, or undefined. */
   check?: (value: unknown) => string | undefined
+  /** How a value appears in error messages (URLs without their credentials). */
+  show?: (value: unknown) => unknown
 }
 
 export const DEFAULTS: Config = {
@@ -174,5 +199,21 @@ export const DEFAULTS: Config = {
     }
   },
   memory: { maxRssBytes: 256 * 1024 * 1024 },
+  chain: {
+    enabled: true,
+    preset: 'mainnet',
+    rpc: [],
+    checkpoint: { number: 0, hash: '' },
+    // ~1.5 MB of Spectrum headers; Spectrum recommends 17 confirmations, so reorgs stay far shallower.
+    windowHeaders: 2048,
+    pollIntervalMs: 0,
+    batchSize: 100,
+    requestTimeoutMs: 10_000,
+    // 100 full blocks with transactions fit; a node that sends more is cut off, not buffered.
+    maxResponseBytes: 8 * 1024 * 1024,
+    demoteMs: 10 * 60 * 1000,
+    chief100Block: -1,
+    sip002Block: -1
+  },
   services: { roles: [], announceIntervalMs: 30_000, expireAfterMs: 90_000 }
 }

@@ -34,7 +34,7 @@ export function configError (source: string, key: string, value: unknown, allowe
 
 /** Checks one typed value against its field; throws a CONFIG_INVALID error naming it. */
 export function checkValue (f: Field, value: unknown, source: string): unknown {
-  const fail = (allowed = allowedText(f)): never => { throw configError(source, f.path, value, allowed) }
+  const fail = (allowed = allowedText(f)): never => { throw configError(source, f.path, f.show !== undefined ? f.show(value) : value, allowed) }
   switch (f.type) {
     case 'int':
     case 'number':

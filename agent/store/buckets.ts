@@ -15,6 +15,16 @@ export const Bucket = {
   msgSeen: 4,
   /** messages this box sent, and whether they were delivered: id → status */
   msgSent: 5,
+  /** verified chain headers, every branch (chain/sync): hash → total difficulty ‖ header RLP */
+  chainHeaders: 6,
+  /** the canonical chain (chain/sync): number (8 bytes, big-endian) → hash */
+  chainCanonical: 7,
+  /** chain sync state (chain/sync): anchor, head, pruning mark, side-branch index */
+  chainMeta: 8,
+  /** last verified state answers (chain/state): kind, address[, slot] → value, level, block, time */
+  chainState: 9,
+  /** age order of chainState entries, for its size bound (chain/state): sequence ‖ key → size */
+  chainStateAge: 10,
   /** transactions this box carries to the chain (chain/outbox): hash → record */
   txOutbox: 11
 } as const

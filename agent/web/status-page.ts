@@ -50,13 +50,17 @@ const text = (s) => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<
 const ago = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s + ' s ago' }
 async function refresh () {
   try {
-    const [st, nb, rt, rl, sv, ms] = await Promise.all(['api/v1/status', 'api/v1/neighbours', 'api/v1/routes', 'api/v1/routes/log', 'api/v1/services', 'api/v1/messages?limit=1'].map(u => fetch(u).then(r => r.json())))
+    const [st, nb, rt, rl, sv, ms, ch] = await Promise.all(['api/v1/status', 'api/v1/neighbours', 'api/v1/routes', 'api/v1/routes/log', 'api/v1/services', 'api/v1/messages?limit=1', 'api/v1/chain'].map(u => fetch(u).then(r => r.json())))
     document.getElementById('error').textContent = ''
     const rows = [['Peer id', '<code>' + text(st.peerId) + '</code>'], ['Version', text(st.version)], ['Profile', text(st.profile)],
       ['Uptime', text(st.uptimeS) + ' s'], ['Neighbours up', text(st.neighbours)], ['Memory (RSS)', text(Math.round(st.rssBytes / 1048576)) + ' MiB'],
       ['Messages', 'holding ' + text(ms.held.messages) + ' (' + text(Math.round(ms.held.bytes / 1024)) + ' KiB' +
         (ms.held.oldestAgeMs === null ? '' : ', oldest ' + text(Math.round(ms.held.oldestAgeMs / 1000)) + ' s') + '), inbox ' + text(ms.inbox) +
         ', delivered here ' + text(ms.counters.delivered) + ', dropped ' + text(ms.counters.dropped)],
+      ['Chain', !ch.enabled ? 'off' : text(ch.preset) + ': ' + (ch.head === null ? 'no verified header yet' : 'head ' + text(ch.head.number) +
+        ', block ' + text(Math.round(ch.head.ageMs / 1000)) + ' s old, from ' + text(ch.head.from)) + (ch.syncing ? ' (syncing to ' + text(ch.target) + ')' : '') +
+        '; upstream ' + (ch.upstream.length === 0 ? 'none' : text(ch.upstream.filter(u => u.healthy).length) + '/' + text(ch.upstream.length) + ' healthy') +
+        (ch.lastFailure ? '; last refused: ' + text(ch.lastFailure.message) : '')],
       ['Addresses', st.addresses.map(a => '<code>' + text(a) + '</code>').join('<br>')]]
     document.getElementById('status').innerHTML = rows.map(([k, v]) => '<dt>' + k + '</dt><dd>' + v + '</dd>').join('')
     document.getElementById('neighbours').innerHTML = nb.length === 0

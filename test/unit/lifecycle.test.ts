@@ -22,6 +22,8 @@ import { createRoutingService } from '../../agent/mesh/routing/index.js'
 import { createForwardingService } from '../../agent/mesh/forwarding/index.js'
 import { createBroadcast } from '../../agent/mesh/broadcast/index.js'
 import { createServiceDirectory } from '../../agent/mesh/service-directory/index.js'
+import { createChainSync, resolveChainSettings } from '../../agent/chain/sync/index.js'
+import { createLmdbStore } from '../../agent/store/lmdb-store.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const loopbackOnly = (dataDir: string) => buildConfig([new Map<string, unknown>([
@@ -52,10 +54,16 @@ describe('component lifecycle', () => {
       const discovery = { onPeer: () => () => {}, interfaces: () => [] }
       const routing = createRoutingService({ node, neighbours: { list: () => [] }, logger: silentLogger }, config.mesh.routing)
       const broadcast = createBroadcast({ pubsub: node.services.pubsub, logger: silentLogger }, config.mesh.broadcast)
+      const store = createLmdbStore({ logger: silentLogger }, { dataDir: join(config.dataDir, 'chain') })
+      await store.start()
+      const services = createServiceDirectory({ broadcast, routing, peerId: node.peerId.toString(), logger: silentLogger }, { roles: ['monitor'], announceIntervalMs: 1000, expireAfterMs: 3000, starts: 1 })
+      // An upstream that refuses connections (the discard port on loopback): the sync loop runs and fails fast.
+      const chainSettings = resolveChainSettings({ ...config.chain, preset: 'dev', rpc: ['http://127.0.0.1:9'] })
       const components: Component[] = [
         routing,
         broadcast,
-        createServiceDirectory({ broadcast, routing, peerId: node.peerId.toString(), logger: silentLogger }, { roles: ['monitor'], announceIntervalMs: 1000, expireAfterMs: 3000, starts: 1 }),
+        services,
+        createChainSync({ store, broadcast, services, logger: silentLogger }, { ...chainSettings, maxMessageBytes: config.mesh.broadcast.maxMessageBytes }),
         createForwardingService({ node, routing, logger: silentLogger }, config.mesh.routing),
         createRelayLinks({ node, routing, logger: silentLogger }, { enabled: true, maxRelayedLinks: 2, checkIntervalMs: 1000, dialTimeoutMs: 1000 }),
         probe,
@@ -64,6 +72,7 @@ describe('component lifecycle', () => {
         createRelaySupervisor({ node, logger: silentLogger }, { enabled: true })
       ]
       for (const component of components) await twice(component)
+      await store.stop()
     } finally {
       await node.stop()
     }

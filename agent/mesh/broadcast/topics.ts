@@ -5,7 +5,7 @@
  * (`/meshbox/services/2`) and keep the old one until every box has moved on.
  */
 export const Topic = {
-  /** chain headers every box should hear (the light chain node, later) */
+  /** chain headers every box should hear (chain/sync, format in its README) */
   headers: '/meshbox/headers/1',
   /** signed transactions on their way to a box with an uplink (later) */
   txs: '/meshbox/txs/1',

@@ -1,6 +1,8 @@
 /**
  * Service announcements on the broadcast topic `/meshbox/services/1`: this box announces the
- * roles it plays (config `services.roles`) right after start, every `announceIntervalMs`, and
+ * roles it plays (config `services.roles`, plus roles set at run time with `setRole`, such as
+ * `chain-uplink` while the chain node has a healthy upstream) right after start, every
+ * `announceIntervalMs`, at once when a run-time role changes, and
  * soon after a neighbour starts listening, so a newcomer hears its neighbours at once. Every box
  * keeps a directory role → providers from what it hears, drops entries not refreshed within
  * their lifetime, and finds the nearest provider of a role by route metric. Decisions live in
@@ -17,7 +19,7 @@ import type { Logger } from '../../log/logger.js'
 import { Topic, type Broadcast, type BroadcastMessage, type ValidationResult } from '../broadcast/index.js'
 import { encodeAnnouncement, MAX_ANNOUNCEMENT_BYTES, sequenceStart, verifyAnnouncement } from './announcement.js'
 import { applyAnnouncement, createDirectoryState, directoryView, expireEntries, isNewer, type ProviderView, type RoleView, type RouteLike } from './directory.js'
-import { ROLE_PATTERN } from './roles.js'
+import { MAX_ROLES, ROLE_PATTERN } from './roles.js'
 
 export type { ProviderView, RoleView } from './directory.js'
 
@@ -40,6 +42,11 @@ export interface ServiceDirectoryInit {
 
 export interface ServiceDirectory extends Component {
   list: () => RoleView[]
+  /**
+   * Adds (`on`) or withdraws a role this box plays for as long as some condition holds (the chain
+   * node has a healthy upstream: `chain-uplink`), on top of `services.roles`; announced at once.
+   */
+  setRole: (role: string, on: boolean) => void
   /** The nearest reachable provider of `role`; throws SERVICE_NOT_FOUND when there is none. */
   nearest: (role: string) => ProviderView
 }
@@ -66,14 +73,17 @@ export function createServiceDirectory (c: ServiceDirectoryComponents, init: Ser
   let undo: Array<() => void> = []
   /** Neighbours we announced to on joining, and when: a link that flaps gets one greeting per interval. */
   const greeted = new Map<string, number>()
+  /** Roles set at run time (setRole), beyond the configured ones. */
+  const dynamic = new Set<string>()
+  const roles = (): string[] => [...new Set([...init.roles, ...dynamic])]
 
   const announce = async (reason: string): Promise<void> => {
     if (!started) return
     lastAnnounceMs = now()
-    const bytes = encodeAnnouncement({ peerId: self, seq: seqBase + ++counter, lifetimeMs: init.expireAfterMs, roles: init.roles })
+    const bytes = encodeAnnouncement({ peerId: self, seq: seqBase + ++counter, lifetimeMs: init.expireAfterMs, roles: roles() })
     try {
       const { recipients } = await c.broadcast.publish(Topic.services, bytes)
-      log.debug('Services announced', { reason, roles: init.roles, recipients })
+      log.debug('Services announced', { reason, roles: roles(), recipients })
     } catch (err) {
       log.warn('Services announcement failed', { reason }, err)
     }
@@ -114,7 +124,7 @@ export function createServiceDirectory (c: ServiceDirectoryComponents, init: Ser
     for (const e of expireEntries(state, now())) log.info('Service provider expired', { peerId: e.peerId, roles: e.roles, silentForMs: now() - e.receivedAtMs })
   }
 
-  const list = (): RoleView[] => directoryView(state, { peerId: self, roles: init.roles }, c.routing.routes(), now())
+  const list = (): RoleView[] => directoryView(state, { peerId: self, roles: roles() }, c.routing.routes(), now())
 
   return {
     name: 'service-directory',
@@ -128,7 +138,7 @@ export function createServiceDirectory (c: ServiceDirectoryComponents, init: Ser
       c.broadcast.subscribe(Topic.services, onAnnouncement, { maxMessageBytes: MAX_ANNOUNCEMENT_BYTES })
       timers = [setInterval(expire, EXPIRE_CHECK_MS)]
       // A box without roles stays quiet, except to withdraw what an earlier run of it announced.
-      if (init.roles.length > 0) timers.push(setInterval(() => { void announce('interval') }, init.announceIntervalMs))
+      timers.push(setInterval(() => { if (roles().length > 0) void announce('interval') }, init.announceIntervalMs))
       void announce('start')
     },
     async stop () {
@@ -143,6 +153,17 @@ export function createServiceDirectory (c: ServiceDirectoryComponents, init: Ser
       undo = []
     },
     list,
+    setRole (role, on) {
+      if (!ROLE_PATTERN.test(role)) throw new AgentError(ErrorCode.INTERNAL, `role "${role.slice(0, 40)}" must match ${ROLE_PATTERN.source}`)
+      const before = roles().join()
+      if (on && !roles().includes(role) && roles().length >= MAX_ROLES) {
+        log.warn('Service role not added', { role, reason: `already ${MAX_ROLES} roles` })
+        return
+      }
+      if (on) dynamic.add(role)
+      else dynamic.delete(role)
+      if (roles().join() !== before) void announce(on ? 'role added' : 'role withdrawn')
+    },
     nearest (role) {
       if (!ROLE_PATTERN.test(role)) {
         throw new AgentError(ErrorCode.HTTP_PARAM_INVALID, `role "${role.slice(0, 40)}" must match ${ROLE_PATTERN.source}`, { data: { param: 'role' } })

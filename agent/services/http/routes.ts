@@ -19,6 +19,8 @@
  *   DELETE /api/v1/messages/inbox/:id   take one out of the inbox
  *   GET  /api/v1/messages/:id           a sent message: queued, forwarded, delivered, expired or failed
  *   POST /rpc                           JSON-RPC 2.0 for phones and wallets (eth_*, meshbox_*), CORS open
+ *   GET  /api/v1/chain                  light chain node: preset, anchor, verified head and its age, upstream sources, mesh counters
+ *   GET  /api/v1/chain/headers/:id      a verified header by number (decimal or 0x) or hash
  *   GET  /                              the technician status page
  */
 import type { AbortOptions } from '../../component.js'
@@ -37,6 +39,8 @@ import { inboxView, limitParam, sendRequest } from './message-params.js'
 import type { RpcMethod } from '../rpc/jsonrpc.js'
 import { rpcRoute } from '../rpc/route.js'
 import type { Logger } from '../../log/logger.js'
+import type { ChainView } from '../../chain/sync/index.js'
+import { chainHeader } from './chain-params.js'
 
 export interface StatusView {
   peerId: string
@@ -65,6 +69,8 @@ export interface AgentApi {
   messages: () => MessageService
   /** The JSON-RPC methods; empty when the chain is off. */
   rpcMethods: () => ReadonlyMap<string, RpcMethod>
+  /** The light chain node; undefined when `chain.enabled` is false. */
+  chain: () => ChainView | undefined
   logger: Logger
 }
 
@@ -134,6 +140,8 @@ export function apiRoutes (api: AgentApi): Route[] {
       }
     },
     { method: 'GET', path: '/api/v1/messages/:id', handler: async ({ params }) => ({ json: await api.messages().sent(params.id ?? '') }) },
+    { method: 'GET', path: '/api/v1/chain', handler: () => ({ json: api.chain()?.status() ?? { enabled: false } }) },
+    { method: 'GET', path: '/api/v1/chain/headers/:id', handler: async ({ params }) => ({ json: await chainHeader(api.chain(), params.id ?? '') }) },
     rpcRoute(api.rpcMethods, api.logger),
     { method: 'GET', path: '/', handler: () => ({ html: STATUS_PAGE_HTML }) }
   ]
