@@ -4,6 +4,8 @@
  * module is imported by a name TypeScript does not resolve and typed here instead. Keep in step
  * with node_modules/lmdb/index.d.ts.
  */
+import { importExternal } from '../system/import-external.js'
+
 export interface LmdbOpenOptions {
   path: string
   encoding?: 'msgpack' | 'json' | 'string' | 'binary' | 'ordered-binary'
@@ -35,6 +37,6 @@ const MODULE_NAME: string = 'lmdb'
 export async function openLmdb (options: LmdbOpenOptions): Promise<LmdbDatabase> {
   // We store raw bytes only, so msgpackr's native unpacker is never used: skip loading it.
   process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true'
-  const mod = await import(MODULE_NAME) as LmdbModule
+  const mod = await importExternal(MODULE_NAME) as LmdbModule
   return mod.open(options)
 }
