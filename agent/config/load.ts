@@ -82,8 +82,8 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<LoadedConf
   const fileLayer = init.configFile !== undefined ? await readConfigFile(init.configFile) : new Map()
   const env = envLayer(init.env ?? {})
   const flags = init.flags ?? new Map()
-  const profileId = [flags, env, fileLayer].find(l => l.has('profile'))?.get('profile') ?? DEFAULTS.profile
-  const profile = loadProfile(profileId as string)
+  const requested = [flags, env, fileLayer].find(l => l.has('profile'))?.get('profile') ?? DEFAULTS.profile
+  const profile = loadProfile(requested === 'auto' ? 'x86-64-lab' : requested as string)
   const config = buildConfig([profileLayer(profile), fileLayer, env, flags])
   if (config.mesh.neighbours.probeTimeoutMs >= config.mesh.neighbours.lostAfterMs) {
     throw new AgentError(ErrorCode.CONFIG_INVALID,
