@@ -28,7 +28,7 @@ export interface LoadConfigInit {
 }
 
 export interface OpenWrtSource {
-  /** `uci -q show meshbox` output; undefined when there is no /etc/config/meshbox. */
+  /** `uci show meshbox` output; undefined when there is no /etc/config/meshbox. */
   uciText: () => Promise<string | undefined>
   /** board_name from `ubus call system board`. */
   boardName: () => Promise<string>

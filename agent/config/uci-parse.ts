@@ -1,5 +1,5 @@
 /**
- * Parses what `uci -q show meshbox` prints: one `meshbox.<section>=<type>` line per section and
+ * Parses what `uci show meshbox` prints: one `meshbox.<section>=<type>` line per section and
  * one `meshbox.<section>.<option>=<values>` line per option, every value single-quoted ('\''
  * inside for a quote), list entries separated by spaces. Pure; anything else is reported with its
  * line number, because it means the uci tool itself misbehaved.
@@ -18,7 +18,7 @@ const MAX_LINES = 4096
 
 function garbage (lineNo: number, line: string, why: string): AgentError {
   const shown = JSON.stringify(line.length > 60 ? line.slice(0, 57) + '...' : line)
-  return new AgentError(ErrorCode.CONFIG_UCI_FAILED, `uci -q show ${UCI_PACKAGE}: output line ${lineNo} ${why}: ${shown}`, {
+  return new AgentError(ErrorCode.CONFIG_UCI_FAILED, `uci show ${UCI_PACKAGE}: output line ${lineNo} ${why}: ${shown}`, {
     data: { line: lineNo },
     hints: [`check the file with \`uci show ${UCI_PACKAGE}\`; a hand-edited /etc/config/${UCI_PACKAGE} with a syntax error makes uci print errors`]
   })
