@@ -85,9 +85,10 @@ export function createOpenWrtWifi (c: { run: CommandRunner }, init: OpenWrtWifiI
         }
         return await scanCached(device)
       }
-      // one interface per radio: interfaces on the same phy see the same air
-      const perPhy = [...new Map(all.map(r => [r.phy ?? r.device, r.device])).values()]
-      return (await Promise.all(perPhy.map(scanCached))).flat()
+      // one interface per radio (the first, usually its access point): interfaces on one phy see the same air
+      const perPhy = new Map<string, string>()
+      for (const r of all) if (!perPhy.has(r.phy ?? r.device)) perPhy.set(r.phy ?? r.device, r.device)
+      return (await Promise.all([...perPhy.values()].map(scanCached))).flat()
     }
   }
 }
