@@ -58,9 +58,10 @@ export async function start (args: ParsedArgs): Promise<number> {
     reloading = true
     void loadForArgs(args, platform).then(next => {
       const plan = planReload(running, next.config)
+      // said before the new level applies, so it shows even when the level goes up to warn or error
+      logger.info('Configuration reloaded', { changed: plan.changed, applied: plan.live, needRestart: plan.restart })
       if (plan.live.includes('log.level')) levelRef.level = next.config.log.level
       running = { ...running, log: next.config.log }
-      logger.info('Configuration reloaded', { changed: plan.changed, applied: plan.live, needRestart: plan.restart })
     }, (err: unknown) => {
       logger.error('Configuration reload refused; keeping the running configuration', { code: isAgentError(err) ? err.code : undefined, reason: errorMessage(err) })
     }).finally(() => { reloading = false })
