@@ -62,8 +62,8 @@ async function refresh () {
         ', block ' + text(Math.round(ch.head.ageMs / 1000)) + ' s old, from ' + text(ch.head.from)) + (ch.syncing ? ' (syncing to ' + text(ch.target) + ')' : '') +
         '; upstream ' + (ch.upstream.length === 0 ? 'none' : text(ch.upstream.filter(u => u.healthy).length) + '/' + text(ch.upstream.length) + ' healthy') +
         (ch.lastFailure ? '; last refused: ' + text(ch.lastFailure.message) : '')],
-      ['System', !sy || !sy.cpu ? 'unavailable' : 'load ' + text(sy.cpu.loadAvg.join(' ')) + ', memory ' + text(Math.round(sy.memory.availableBytes / 1048576)) + ' of ' +
-        text(Math.round(sy.memory.totalBytes / 1048576)) + ' MiB free' + (sy.temperatures.length ? ', ' + text(Math.max(...sy.temperatures.map(t => t.celsius))) + ' °C' : '') +
+      ['System', !sy || !sy.cpu ? 'unavailable' : 'load ' + text(sy.cpu.loadAvg.join(' ')) + ', memory ' + text(Math.round(sy.memory.availableBytes / 1048576)) + ' MiB free of ' +
+        text(Math.round(sy.memory.totalBytes / 1048576)) + ' MiB' + (sy.temperatures.length ? ', ' + text(Math.max(...sy.temperatures.map(t => t.celsius))) + ' °C' : '') +
         (sy.disk.availableBytes !== undefined ? ', data dir ' + text((sy.disk.availableBytes / 1073741824).toFixed(1)) + ' GiB free (' + text(sy.disk.fsType) + ')' : '')],
       ['Wi-Fi', !wf || !wf.radios ? 'unavailable' : !wf.available ? 'unavailable: ' + text(wf.note) : text(wf.radios.length) + ' radio interfaces, ' + text(wf.stations.length) + ' phones connected' + (wf.note ? ' (' + text(wf.note) + ')' : '')],
       ['Addresses', st.addresses.map(a => '<code>' + text(a) + '</code>').join('<br>')]]
