@@ -31,6 +31,10 @@ import { createHttpApp } from './services/http/app.js'
 import { apiRoutes, type AgentApi, type StatusView } from './services/http/routes.js'
 import { createHttpServer, type HttpServer } from './services/http/server.js'
 import { createMemoryWatch, type MemoryWatch } from './system/memory-watch.js'
+import { createSystemFacts, type SystemFacts } from './system/facts.js'
+import { isOnPath } from './system/openwrt.js'
+import { runCommand, type CommandRunner } from './system/run-command.js'
+import { createWifi, type WifiAdapter } from './system/wifi/index.js'
 import { checkDataDirFilesystem } from './store/fs-check.js'
 import { recordStart, type StartRecord } from './store/meta.js'
 import { createLmdbStore } from './store/lmdb-store.js'
@@ -41,7 +45,15 @@ export interface AgentComponents { logger: Logger }
 
 /** Receipts count as final this many blocks deep; unmined transactions are re-sent this often. */
 const LIGHT_NODE_TIMING = { confirmations: 3, resendEveryBlocks: 5, outboxCheckMs: 1_000, meshRequestTimeoutMs: 15_000 }
-export interface AgentInit { config: Config, profile: HardwareProfile, mountsFile?: string }
+export interface AgentInit {
+  config: Config
+  profile: HardwareProfile
+  mountsFile?: string
+  /** What main.ts found out about the machine (OpenWrt or not, release, board); echoed by /api/v1/system. */
+  platform?: { openwrt: boolean, release: Record<string, string>, boardName?: string }
+  /** Runs OS tools (ubus, iwinfo); the bounded runner by default. */
+  run?: CommandRunner
+}
 
 export interface Agent {
   start: (options?: AbortOptions) => Promise<void>
@@ -71,6 +83,8 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
   let rpcMethods: ReadonlyMap<string, RpcMethod> = new Map()
   let privateKey: PrivateKey | undefined
   let starts: StartRecord | undefined
+  let systemFacts: SystemFacts | undefined
+  let wifi: WifiAdapter | undefined
 
   const live = <T>(x: T | undefined): T => {
     if (x === undefined) throw new Error('agent not started')
@@ -113,6 +127,8 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
     traceroute: async (id, options) => await live(forwarding).traceroute(parsePeerId(id).toString(), options),
     messages: () => live(messages),
     rpcMethods: () => rpcMethods,
+    system: async () => await live(systemFacts).get(),
+    wifi: () => live(wifi),
     chain: () => chain,
     logger: log.child('rpc')
   }
@@ -197,6 +213,9 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         }), options)
         relays = createRelaySupervisor({ node: meshNode, logger: log.child('relay') }, { enabled: config.mesh.relay.client })
         await startOne(relays, options)
+        const platform = init.platform ?? { openwrt: false, release: {} }
+        systemFacts = createSystemFacts({}, { dataDir: config.dataDir, platform: { ...platform, profile: profile.id } })
+        wifi = createWifi({ run: init.run ?? runCommand }, { openwrt: platform.openwrt, nmcliOnPath: await isOnPath('nmcli', process.env.PATH ?? '') })
         const handler = createHttpApp({ logger: log.child('http') }, { routes: apiRoutes(api), maxBodyBytes: config.http.maxBodyBytes, requestTimeoutMs: config.http.requestTimeoutMs })
         http = createHttpServer({ logger: log.child('http'), handler }, config.http)
         await startOne(http, options)

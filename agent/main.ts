@@ -3,22 +3,21 @@
  * first: libp2p needs Promise.withResolvers, which Node 20 lacks.
  */
 import './polyfills.js'
-import { createAgent } from './agent.js'
 import { USAGE, parseCli, type ParsedArgs } from './cli/args.js'
 import { apiBase, callApi, formatChain, formatInbox, formatNeighbours, formatRoutes, formatSent, formatServices, formatStatus, formatTraceroute } from './cli/client.js'
-import { loadConfig } from './config/load.js'
 import { AgentError, ErrorCode, errorMessage } from './errors.js'
-import { createLogger } from './log/logger.js'
 import { newNetworkKey } from './mesh/network-key.js'
 import { runSelftest } from './cli/selftest.js'
+import { runProfile } from './cli/profile.js'
+import { loadForArgs, start } from './cli/start.js'
+import { detectPlatform } from './system/platform.js'
+import { formatScan, formatSystem, formatWifi } from './cli/format-device.js'
 import { VERSION } from './version.js'
 
 export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const
 
 const CONFIG_CODES = new Set<string>([ErrorCode.CONFIG_INVALID, ErrorCode.CONFIG_FILE_UNREADABLE, ErrorCode.PROFILE_UNKNOWN,
-  ErrorCode.PROFILE_INVALID, ErrorCode.STORE_UNSUPPORTED_FS, ErrorCode.MESH_NETWORK_KEY_INVALID])
-
-const STOP_DEADLINE_MS = 5_000
+  ErrorCode.PROFILE_INVALID, ErrorCode.PROFILE_UNSUPPORTED, ErrorCode.CONFIG_UCI_FAILED, ErrorCode.STORE_UNSUPPORTED_FS, ErrorCode.MESH_NETWORK_KEY_INVALID])
 
 function exitCodeFor (err: unknown): number {
   if (err instanceof AgentError) {
@@ -26,31 +25,6 @@ function exitCodeFor (err: unknown): number {
     if (CONFIG_CODES.has(err.code)) return EXIT.config
   }
   return EXIT.failure
-}
-
-async function start (args: ParsedArgs): Promise<number> {
-  const { config, profile } = await loadConfig({ ...(args.configFile !== undefined ? { configFile: args.configFile } : {}), env: process.env, flags: args.flags })
-  const logger = createLogger({ level: config.log.level })
-  if (profile.status !== 'supported') logger.warn('Hardware profile is not supported', { profile: profile.id, status: profile.status, reason: profile.statusReason })
-  const agent = createAgent({ logger }, { config, profile })
-  // A stray rejection inside a dependency is logged and survived; an uncaught exception is logged,
-  // then ends the process so procd restarts it from a clean state.
-  process.on('unhandledRejection', (reason) => { logger.error('Unhandled rejection', {}, reason) })
-  process.on('uncaughtExceptionMonitor', (err) => { logger.error('Uncaught exception; exiting', {}, err) })
-  const stopped = new Promise<number>(resolve => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      logger.info('Stopping', { signal })
-      const force = setTimeout(() => { logger.error('Stop took too long; exiting', { deadlineMs: STOP_DEADLINE_MS }); resolve(EXIT.failure) }, STOP_DEADLINE_MS)
-      force.unref()
-      void agent.stop().then(() => { clearTimeout(force); logger.info('Agent stopped', {}); resolve(EXIT.ok) })
-    }
-    process.once('SIGTERM', onSignal)
-    process.once('SIGINT', onSignal)
-  })
-  await agent.start()
-  const st = agent.status()
-  process.stderr.write(`meshbox ${VERSION} ready\n  peer id:     ${st.peerId}\n  addresses:   ${st.addresses.join('\n               ')}\n  status page: ${agent.httpUrl() ?? '-'}\n`)
-  return await stopped
 }
 
 const DEFAULT_SEND_WAIT_MS = 5_000
@@ -66,7 +40,8 @@ function sendBody (args: ParsedArgs): Record<string, unknown> {
 }
 
 async function client (args: ParsedArgs): Promise<number> {
-  const { config } = await loadConfig({ ...(args.configFile !== undefined ? { configFile: args.configFile } : {}), env: process.env, flags: args.flags })
+  // The same layers as the agent (UCI included on OpenWrt), so the client finds it where it listens.
+  const { config } = await loadForArgs(args, await detectPlatform(process.env))
   const base = apiBase(config)
   const id = encodeURIComponent(args.positionals[0] ?? '')
   const [method, path] = ({
@@ -82,8 +57,10 @@ async function client (args: ParsedArgs): Promise<number> {
     send: ['POST', '/api/v1/messages'],
     messages: ['GET', args.positionals[0] === undefined ? '/api/v1/messages' : `/api/v1/messages/${id}`],
     inbox: ['GET', '/api/v1/messages/inbox'],
-    chain: ['GET', '/api/v1/chain']
-  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput' | 'routes' | 'mesh-ping' | 'traceroute' | 'services' | 'send' | 'messages' | 'inbox' | 'chain']
+    chain: ['GET', '/api/v1/chain'],
+    system: ['GET', '/api/v1/system'],
+    wifi: ['GET', args.positionals[0] === 'scan' ? `/api/v1/wifi/scan${args.positionals[1] !== undefined ? `?device=${encodeURIComponent(args.positionals[1])}` : ''}` : '/api/v1/wifi']
+  } as const)[args.command as 'status' | 'neighbours' | 'find-peer' | 'ping' | 'throughput' | 'routes' | 'mesh-ping' | 'traceroute' | 'services' | 'send' | 'messages' | 'inbox' | 'chain' | 'system' | 'wifi']
   const payload = args.command === 'throughput' && args.bytes !== undefined
     ? { bytes: args.bytes }
     : args.command === 'mesh-ping' || args.command === 'traceroute'
@@ -97,6 +74,8 @@ async function client (args: ParsedArgs): Promise<number> {
   else if (args.command === 'send') process.stdout.write(formatSent(body as Record<string, unknown>) + '\n')
   else if (args.command === 'inbox') process.stdout.write(formatInbox(body as Array<Record<string, unknown>>) + '\n')
   else if (args.command === 'chain') process.stdout.write(formatChain(body as Record<string, unknown>) + '\n')
+  else if (args.command === 'system') process.stdout.write(formatSystem(body as Record<string, unknown>) + '\n')
+  else if (args.command === 'wifi') process.stdout.write((args.positionals[0] === 'scan' ? formatScan(body as { networks: Array<Record<string, unknown>> }) : formatWifi(body as Parameters<typeof formatWifi>[0])) + '\n')
   else if (args.command === 'traceroute') process.stdout.write(formatTraceroute(body as { peerId: string, reached: boolean, hops: Array<Record<string, unknown>> }) + '\n')
   else process.stdout.write(formatStatus(body as Record<string, unknown>) + '\n')
   return EXIT.ok
@@ -118,6 +97,7 @@ export async function main (argv: string[]): Promise<number> {
       case 'mesh-key': process.stdout.write(newNetworkKey() + '\n'); return EXIT.ok
       case 'start': return await start(args)
       case 'selftest': return await runSelftest(args)
+      case 'profile': return await runProfile(args)
       default: return await client(args)
     }
   } catch (err) {

@@ -7,7 +7,7 @@ import { AgentError, ErrorCode } from '../errors.js'
 import { FIELD_BY_PATH } from '../config/fields.js'
 import { checkValue, parseText, type Layer } from '../config/validate.js'
 
-export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'routes', 'mesh-ping', 'traceroute', 'services', 'send', 'messages', 'inbox', 'version', 'selftest', 'mesh-key', 'chain', 'help'] as const
+export const COMMANDS = ['start', 'status', 'neighbours', 'find-peer', 'ping', 'throughput', 'routes', 'mesh-ping', 'traceroute', 'services', 'send', 'messages', 'inbox', 'version', 'selftest', 'mesh-key', 'chain', 'system', 'wifi', 'profile', 'help'] as const
 export type Command = typeof COMMANDS[number]
 
 /** Flags that set configuration keys. */
@@ -43,6 +43,9 @@ Commands:
   messages [id]         messages this box holds and sent; with an id, that message's status
   inbox                 messages delivered here that no component has taken
   chain                 the light chain node: preset, anchor, verified head and its age, upstream sources
+  system                CPU, load, memory, temperatures, interfaces with traffic, data-dir disk
+  wifi [scan [device]]  radios and the phones connected; with scan, the networks around
+  profile               the hardware profile start would use here, and how it was chosen (--json for the init script)
   version               print the version
   selftest              open the store, start the node, check HTTP, stop; exit 0 if all is well
   mesh-key              print a new mesh network key (copy the same file to every box)
@@ -50,7 +53,8 @@ Commands:
 Flags:
   --config <file>             JSON configuration file
   --data-dir <dir>            store and identity directory (default ./.meshbox-data)
-  --profile <id>              hardware profile (default x86-64-lab)
+  --profile <id>              hardware profile (default auto: the board's on OpenWrt, x86-64-lab elsewhere)
+  --allow-unsupported         start even on a board whose profile is marked unsupported
   --http-host <addr>          HTTP API address (default 127.0.0.1)
   --http-port <port>          HTTP API port (default 8080)
   --listen <multiaddr>        libp2p listen address; repeat for more
@@ -62,7 +66,7 @@ Flags:
   --wait-ms <n>               send: wait this long for the receipt (default 5000, at most http.requestTimeoutMs; 0 = just queue)
   --ttl-ms <n>                send: how long the mesh keeps trying (default mesh.messages.defaultTtlMs)
   --protocol <name>           send: the message protocol (default /meshbox/note/1)
-  --json                      status/neighbours: print raw JSON
+  --json                      print raw JSON (status, neighbours, system, wifi, profile…)
   -h, --help                  this text
 
 Exit codes: 0 ok, 64 usage, 78 configuration, 1 failure.`
@@ -99,6 +103,7 @@ export function parseCli (argv: string[]): ParsedArgs {
         'ttl-ms': { type: 'string' },
         protocol: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        'allow-unsupported': { type: 'boolean' },
         ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map(k => [k, { type: 'string' as const, multiple: REPEATABLE_FLAGS.has(k) }]))
       }
     })
@@ -117,6 +122,7 @@ export function parseCli (argv: string[]): ParsedArgs {
     const source = `flag --${flag}`
     flags.set(path, Array.isArray(value) ? checkValue(field, value, source) : parseText(field, value, source))
   }
+  if (parsed.values['allow-unsupported'] === true) flags.set('allowUnsupported', true)
   const wantsId = ['find-peer', 'ping', 'throughput', 'mesh-ping', 'traceroute'].includes(command)
   let bytes: number | undefined
   if (parsed.values.bytes !== undefined) {
@@ -129,7 +135,8 @@ export function parseCli (argv: string[]): ParsedArgs {
   if (command === 'send' && rest.length !== 2) throw usage('send takes a peer id and the text (quote it)')
   if (command === 'messages' && rest.length > 1) throw usage('messages takes at most one message id')
   if (command === 'services' && rest.length > 1) throw usage('services takes at most one role')
-  if (!wantsId && !['services', 'send', 'messages'].includes(command) && rest.length > 0) throw usage(`unexpected argument "${String(rest[0]).slice(0, 40)}"`)
+  if (command === 'wifi' && (rest.length > 2 || (rest.length > 0 && rest[0] !== 'scan'))) throw usage('wifi takes nothing, or scan and an optional device')
+  if (!wantsId && !['services', 'send', 'messages', 'wifi'].includes(command) && rest.length > 0) throw usage(`unexpected argument "${String(rest[0]).slice(0, 40)}"`)
   return {
     command: command as Command,
     positionals: rest,

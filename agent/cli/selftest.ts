@@ -3,7 +3,9 @@
  * live agent without disturbing it: loopback listen address, any free HTTP port, no discovery.
  */
 import { createAgent } from '../agent.js'
-import { loadConfig } from '../config/load.js'
+import { checkProfileAllowed } from '../config/load.js'
+import { detectPlatform } from '../system/platform.js'
+import { loadForArgs } from './start.js'
 import { createLogger } from '../log/logger.js'
 import { AgentError, ErrorCode } from '../errors.js'
 import type { ParsedArgs } from './args.js'
@@ -14,7 +16,10 @@ export async function runSelftest (args: ParsedArgs): Promise<number> {
   flags.set('http.port', 0)
   flags.set('mesh.listen', ['/ip4/127.0.0.1/tcp/0'])
   flags.set('mesh.discovery.enabled', false)
-  const { config, profile } = await loadConfig({ ...(args.configFile !== undefined ? { configFile: args.configFile } : {}), env: process.env, flags })
+  const platform = await detectPlatform(process.env)
+  const loaded = await loadForArgs({ ...args, flags }, platform)
+  checkProfileAllowed(loaded)
+  const { config, profile } = loaded
   const logger = createLogger({ level: config.log.level === 'debug' ? 'debug' : 'warn' })
   const agent = createAgent({ logger }, { config, profile })
   const checks: Array<[string, boolean]> = []

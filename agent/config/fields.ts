@@ -29,7 +29,8 @@ function checkProtocolId (value: unknown): string | undefined {
 export const FIELDS: readonly Field[] = [
   { path: 'version', type: 'int', min: 1, max: 1, doc: 'configuration format version' },
   { path: 'dataDir', type: 'string', doc: 'directory for the store and identity (never on JFFS2)' },
-  { path: 'profile', type: 'string', doc: 'hardware profile id (hardware-profiles/<id>.json)' },
+  { path: 'profile', type: 'string', check: v => /^[a-z0-9][a-z0-9-]{0,39}$/.test(v as string) ? undefined : '"auto" or a profile id (lower-case letters, digits, dashes)', doc: 'hardware profile id (hardware-profiles/<id>.json); auto = detect the board on OpenWrt, x86-64-lab elsewhere' },
+  { path: 'allowUnsupported', type: 'bool', doc: 'start even on a board whose profile is marked unsupported (the reason is still logged)' },
   { path: 'log.level', type: 'string', allowed: LOG_LEVELS, doc: 'least severe level printed' },
   { path: 'http.host', type: 'string', doc: 'address the HTTP API binds to' },
   { path: 'http.port', type: 'int', min: 0, max: 65535, doc: 'HTTP port (0 = any free port)' },

@@ -1,12 +1,16 @@
 /**
  * Configuration layers, later wins: defaults ← hardware profile ← config file (--config, JSON)
- * ← environment (MESHBOX_*) ← CLI flags. Each layer is validated on its own so the error names
- * where the bad value came from.
+ * ← UCI (/etc/config/meshbox, on OpenWrt) ← environment (MESHBOX_*) ← CLI flags. Each layer is
+ * validated on its own so the error names where the bad value came from. The profile is the one
+ * asked for, or on OpenWrt with 'auto' the board's (choose-profile.ts).
  */
 import { readFile, stat } from 'node:fs/promises'
 import { AgentError, ErrorCode, errorMessage } from '../errors.js'
 import { FIELDS, FIELD_BY_PATH, envName } from './fields.js'
-import { loadProfile, profileLayer, type HardwareProfile } from './profile.js'
+import { chooseProfile, type PlatformFacts, type ProfileChoice } from './choose-profile.js'
+import { listProfiles, loadProfile, profileLayer, type HardwareProfile } from './profile.js'
+import { parseUciShow } from './uci-parse.js'
+import { uciLayer } from './uci-layer.js'
 import { DEFAULTS, CONFIG_VERSION, type Config } from './schema.js'
 import { layerFromObject, parseText, type Layer } from './validate.js'
 import { resolveChainSettings } from '../chain/sync/settings.js'
@@ -19,11 +23,22 @@ export interface LoadConfigInit {
   env?: NodeJS.ProcessEnv
   /** Values from CLI flags, keyed by config path, already typed. */
   flags?: Layer
+  /** Present on OpenWrt: where UCI settings and the board name come from (agent/system). */
+  openwrt?: OpenWrtSource
+}
+
+export interface OpenWrtSource {
+  /** `uci show meshbox` output; undefined when there is no /etc/config/meshbox. */
+  uciText: () => Promise<string | undefined>
+  /** board_name from `ubus call system board`. */
+  boardName: () => Promise<string>
 }
 
 export interface LoadedConfig {
   config: Config
   profile: HardwareProfile
+  /** How the profile was chosen (the board name on OpenWrt). */
+  profileChoice: ProfileChoice
 }
 
 export async function readConfigFile (path: string): Promise<Layer> {
@@ -78,13 +93,26 @@ export function buildConfig (layers: Layer[]): Config {
   return config
 }
 
+async function platformFacts (openwrt: OpenWrtSource | undefined): Promise<PlatformFacts> {
+  if (openwrt === undefined) return { openwrt: false }
+  try {
+    return { openwrt: true, boardName: await openwrt.boardName() }
+  } catch (err) {
+    return { openwrt: true, boardError: errorMessage(err) }
+  }
+}
+
 export async function loadConfig (init: LoadConfigInit = {}): Promise<LoadedConfig> {
   const fileLayer = init.configFile !== undefined ? await readConfigFile(init.configFile) : new Map()
+  const uciText = init.openwrt !== undefined ? await init.openwrt.uciText() : undefined
+  const uci = uciText !== undefined ? uciLayer(parseUciShow(uciText)) : new Map()
   const env = envLayer(init.env ?? {})
   const flags = init.flags ?? new Map()
-  const profileId = [flags, env, fileLayer].find(l => l.has('profile'))?.get('profile') ?? DEFAULTS.profile
-  const profile = loadProfile(profileId as string)
-  const config = buildConfig([profileLayer(profile), fileLayer, env, flags])
+  const requested = [flags, env, uci, fileLayer].find(l => l.has('profile'))?.get('profile') ?? DEFAULTS.profile
+  const profileChoice = chooseProfile(requested as string, requested === 'auto' ? await platformFacts(init.openwrt) : { openwrt: false }, listProfiles())
+  const profile = loadProfile(profileChoice.id)
+  const config = buildConfig([profileLayer(profile), fileLayer, uci, env, flags])
+  config.profile = profile.id
   if (config.mesh.neighbours.probeTimeoutMs >= config.mesh.neighbours.lostAfterMs) {
     throw new AgentError(ErrorCode.CONFIG_INVALID,
       `configuration: key "mesh.neighbours.probeTimeoutMs" (${config.mesh.neighbours.probeTimeoutMs}) must be smaller than "mesh.neighbours.lostAfterMs" (${config.mesh.neighbours.lostAfterMs})`,
@@ -101,5 +129,14 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<LoadedConf
       { data: { key: 'services.expireAfterMs' } })
   }
   if (config.chain.enabled) resolveChainSettings(config.chain)
-  return { config, profile }
+  return { config, profile, profileChoice }
+}
+
+/** A start on an unsupported board is refused (exit 78) unless allowUnsupported is set. */
+export function checkProfileAllowed ({ config, profile }: LoadedConfig): void {
+  if (profile.status !== 'unsupported' || config.allowUnsupported) return
+  throw new AgentError(ErrorCode.PROFILE_UNSUPPORTED, `hardware profile "${profile.id}" (${profile.name}) is unsupported: ${profile.statusReason ?? 'no reason given'}`, {
+    data: { profile: profile.id },
+    hints: ['to run anyway, accepting the risk: --allow-unsupported, MESHBOX_ALLOW_UNSUPPORTED=1 or `uci set meshbox.main.allow_unsupported=1`']
+  })
 }

@@ -19,11 +19,14 @@ export interface HardwareProfile {
   openwrtTarget: string
   cpu: string
   ramBytes: number
-  storage: { flash: string, overlayFs: string, dataDir?: string }
+  /** `volatile`: dataDir is in RAM (tmpfs), so state is lost at reboot. */
+  storage: { flash: string, overlayFs: string, dataDir?: string, volatile?: boolean }
   radios: string[]
   interfaceRoles: { mesh: string[], phones: string[], uplink: string[] }
   memory: { maxRssBytes: number, maxOldSpaceMb: number }
   relay: { maxReservations: number, dataLimitBytes: number, durationLimitMs: number }
+  /** Where the figures come from and what is unverified. */
+  notes: string
 }
 
 const OVERLAY_FS = ['ext4', 'f2fs', 'ubifs', 'jffs2', 'squashfs+f2fs', 'tmpfs', 'unknown']
@@ -62,19 +65,26 @@ export function parseProfile (raw: unknown): HardwareProfile {
   if (!isObj(raw)) throw invalid('?', 'must be a JSON object')
   const id = typeof raw.id === 'string' && /^[a-z0-9][a-z0-9-]{0,39}$/.test(raw.id) ? raw.id : undefined
   if (id === undefined) throw invalid('?', '"id" must be lower-case letters, digits and dashes')
-  only(id, '', raw, ['$schema', 'id', 'name', 'status', 'statusReason', 'boardNames', 'arch', 'openwrtTarget', 'cpu', 'ramBytes', 'storage', 'radios', 'interfaceRoles', 'memory', 'relay'])
+  only(id, '', raw, ['$schema', 'id', 'name', 'status', 'statusReason', 'boardNames', 'arch', 'openwrtTarget', 'cpu', 'ramBytes', 'storage', 'radios', 'interfaceRoles', 'memory', 'relay', 'notes'])
   const status = raw.status
   if (status !== 'supported' && status !== 'unverified' && status !== 'unsupported') throw invalid(id, '"status" must be supported, unverified or unsupported')
   if (!isObj(raw.storage) || !isObj(raw.interfaceRoles) || !isObj(raw.memory) || !isObj(raw.relay)) {
     throw invalid(id, '"storage", "interfaceRoles", "memory" and "relay" must be objects')
   }
   const { storage, interfaceRoles: roles, memory, relay } = raw
-  only(id, 'storage.', storage, ['flash', 'overlayFs', 'dataDir'])
+  only(id, 'storage.', storage, ['flash', 'overlayFs', 'dataDir', 'volatile'])
   only(id, 'interfaceRoles.', roles, ['mesh', 'phones', 'uplink'])
   only(id, 'memory.', memory, ['maxRssBytes', 'maxOldSpaceMb'])
   only(id, 'relay.', relay, ['maxReservations', 'dataLimitBytes', 'durationLimitMs'])
   if (typeof storage.overlayFs !== 'string' || !OVERLAY_FS.includes(storage.overlayFs)) throw invalid(id, `"storage.overlayFs" must be one of ${OVERLAY_FS.join(', ')}`)
   if (storage.dataDir !== undefined) str(id, 'storage.dataDir', storage.dataDir)
+  if (storage.volatile !== undefined && typeof storage.volatile !== 'boolean') throw invalid(id, '"storage.volatile" must be true or false')
+  // LMDB cannot open on JFFS2: such a board keeps its store in RAM, and says so.
+  if (storage.overlayFs === 'jffs2' && (typeof storage.dataDir !== 'string' || !storage.dataDir.startsWith('/tmp/') || storage.volatile !== true)) {
+    throw invalid(id, 'a JFFS2 board needs "storage.dataDir" under /tmp/ and "storage.volatile": true')
+  }
+  if (status !== 'supported' && raw.statusReason === undefined) throw invalid(id, `"statusReason" is required when status is ${status}`)
+  if (typeof raw.notes !== 'string' || raw.notes.length > 1000) throw invalid(id, '"notes" must be a string of at most 1000 characters')
   return {
     id,
     name: str(id, 'name', raw.name),
@@ -85,11 +95,12 @@ export function parseProfile (raw: unknown): HardwareProfile {
     openwrtTarget: str(id, 'openwrtTarget', raw.openwrtTarget),
     cpu: str(id, 'cpu', raw.cpu),
     ramBytes: int(id, 'ramBytes', raw.ramBytes, 0),
-    storage: { flash: str(id, 'storage.flash', storage.flash), overlayFs: storage.overlayFs, ...(storage.dataDir !== undefined ? { dataDir: storage.dataDir as string } : {}) },
+    storage: { flash: str(id, 'storage.flash', storage.flash), overlayFs: storage.overlayFs, ...(storage.dataDir !== undefined ? { dataDir: storage.dataDir as string } : {}), ...(storage.volatile === true ? { volatile: true } : {}) },
     radios: strList(id, 'radios', raw.radios),
     interfaceRoles: { mesh: strList(id, 'interfaceRoles.mesh', roles.mesh), phones: strList(id, 'interfaceRoles.phones', roles.phones), uplink: strList(id, 'interfaceRoles.uplink', roles.uplink) },
     memory: { maxRssBytes: int(id, 'memory.maxRssBytes', memory.maxRssBytes, 16 * 1024 * 1024), maxOldSpaceMb: int(id, 'memory.maxOldSpaceMb', memory.maxOldSpaceMb, 16) },
-    relay: { maxReservations: int(id, 'relay.maxReservations', relay.maxReservations, 1), dataLimitBytes: int(id, 'relay.dataLimitBytes', relay.dataLimitBytes, 0), durationLimitMs: int(id, 'relay.durationLimitMs', relay.durationLimitMs, 0) }
+    relay: { maxReservations: int(id, 'relay.maxReservations', relay.maxReservations, 1), dataLimitBytes: int(id, 'relay.dataLimitBytes', relay.dataLimitBytes, 0), durationLimitMs: int(id, 'relay.durationLimitMs', relay.durationLimitMs, 0) },
+    notes: raw.notes
   }
 }
 

@@ -10,7 +10,10 @@ export const CONFIG_VERSION = 1
 export interface Config {
   version: number
   dataDir: string
+  /** Hardware profile id, or 'auto': the board's profile on OpenWrt (`ubus call system board`), x86-64-lab elsewhere. */
   profile: string
+  /** Start even when the chosen profile is marked unsupported (the reason is still logged). */
+  allowUnsupported: boolean
   log: { level: LogLevel }
   http: { host: string, port: number, maxBodyBytes: number, requestTimeoutMs: number }
   mesh: {
@@ -133,7 +136,8 @@ export interface Field {
 export const DEFAULTS: Config = {
   version: CONFIG_VERSION,
   dataDir: './.meshbox-data',
-  profile: 'x86-64-lab',
+  profile: 'auto',
+  allowUnsupported: false,
   log: { level: 'info' },
   http: { host: '127.0.0.1', port: 8080, maxBodyBytes: 128 * 1024, requestTimeoutMs: 10_000 },
   mesh: {

@@ -19,6 +19,8 @@ export interface Logger {
 
 export interface LoggerInit {
   level?: LogLevel
+  /** Shared, changeable level (SIGHUP applies log.level live); wins over `level`. Children share it. */
+  levelRef?: { level: LogLevel }
   module?: string
   /** Where lines go; stdout by default (procd hands it to logd). */
   write?: (line: string) => void
@@ -49,13 +51,12 @@ function serialiseError (err: unknown): Record<string, unknown> {
 }
 
 export function createLogger (init: LoggerInit = {}): Logger {
-  const level = init.level ?? 'info'
+  const levelRef = init.levelRef ?? { level: init.level ?? 'info' }
   const write = init.write ?? ((line: string) => { process.stdout.write(line + '\n') })
   const now = init.now ?? Date.now
-  const threshold = LEVEL_RANK[level]
 
   const emit = (lvl: LogLevel, msg: string, ctx?: LogContext, err?: unknown): void => {
-    if (LEVEL_RANK[lvl] < threshold) return
+    if (LEVEL_RANK[lvl] < LEVEL_RANK[levelRef.level]) return
     const line: Record<string, unknown> = { ts: new Date(now()).toISOString(), level: lvl, msg }
     if (init.module !== undefined) line.module = init.module
     if (ctx !== undefined) Object.assign(line, { ctx: redact(ctx) })
@@ -72,7 +73,7 @@ export function createLogger (init: LoggerInit = {}): Logger {
     info: (msg, ctx) => { emit('info', msg, ctx) },
     warn: (msg, ctx, err) => { emit('warn', msg, ctx, err) },
     error: (msg, ctx, err) => { emit('error', msg, ctx, err) },
-    child: (module) => createLogger({ ...init, module: init.module === undefined ? module : `${init.module}:${module}` })
+    child: (module) => createLogger({ ...init, levelRef, module: init.module === undefined ? module : `${init.module}:${module}` })
   }
 }
 

@@ -51,6 +51,7 @@ const ago = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)
 async function refresh () {
   try {
     const [st, nb, rt, rl, sv, ms, ch] = await Promise.all(['api/v1/status', 'api/v1/neighbours', 'api/v1/routes', 'api/v1/routes/log', 'api/v1/services', 'api/v1/messages?limit=1', 'api/v1/chain'].map(u => fetch(u).then(r => r.json())))
+    const [sy, wf] = await Promise.all(['api/v1/system', 'api/v1/wifi'].map(u => fetch(u).then(r => r.json()).catch(() => null)))
     document.getElementById('error').textContent = ''
     const rows = [['Peer id', '<code>' + text(st.peerId) + '</code>'], ['Version', text(st.version)], ['Profile', text(st.profile)],
       ['Uptime', text(st.uptimeS) + ' s'], ['Neighbours up', text(st.neighbours)], ['Memory (RSS)', text(Math.round(st.rssBytes / 1048576)) + ' MiB'],
@@ -61,6 +62,10 @@ async function refresh () {
         ', block ' + text(Math.round(ch.head.ageMs / 1000)) + ' s old, from ' + text(ch.head.from)) + (ch.syncing ? ' (syncing to ' + text(ch.target) + ')' : '') +
         '; upstream ' + (ch.upstream.length === 0 ? 'none' : text(ch.upstream.filter(u => u.healthy).length) + '/' + text(ch.upstream.length) + ' healthy') +
         (ch.lastFailure ? '; last refused: ' + text(ch.lastFailure.message) : '')],
+      ['System', !sy || !sy.cpu ? 'unavailable' : 'load ' + text(sy.cpu.loadAvg.join(' ')) + ', memory ' + text(Math.round(sy.memory.availableBytes / 1048576)) + ' MiB free of ' +
+        text(Math.round(sy.memory.totalBytes / 1048576)) + ' MiB' + (sy.temperatures.length ? ', ' + text(Math.max(...sy.temperatures.map(t => t.celsius))) + ' °C' : '') +
+        (sy.disk.availableBytes !== undefined ? ', data dir ' + text((sy.disk.availableBytes / 1073741824).toFixed(1)) + ' GiB free (' + text(sy.disk.fsType) + ')' : '')],
+      ['Wi-Fi', !wf || !wf.radios ? 'unavailable' : !wf.available ? 'unavailable: ' + text(wf.note) : text(wf.radios.length) + ' radio interfaces, ' + text(wf.stations.length) + ' phones connected' + (wf.note ? ' (' + text(wf.note) + ')' : '')],
       ['Addresses', st.addresses.map(a => '<code>' + text(a) + '</code>').join('<br>')]]
     document.getElementById('status').innerHTML = rows.map(([k, v]) => '<dt>' + k + '</dt><dd>' + v + '</dd>').join('')
     document.getElementById('neighbours').innerHTML = nb.length === 0

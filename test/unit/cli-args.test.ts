@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseCli } from '../../agent/cli/args.js'
 import { apiBase, formatInbox, formatNeighbours, formatSent, formatServices, formatTable } from '../../agent/cli/client.js'
+import { formatProfile, formatScan, formatSystem, formatWifi } from '../../agent/cli/format-device.js'
 import { DEFAULTS } from '../../agent/config/schema.js'
 import { AgentError, ErrorCode } from '../../agent/errors.js'
 
@@ -110,5 +111,42 @@ describe('CLI: services', () => {
       ['uplink-gateway', 'A (this box)', '0', '0', '-'],
       ['uplink-gateway', 'C', 'no route', '-', '1s']
     ])
+  })
+  it('args: wifi, wifi scan [device], system, profile and --allow-unsupported', () => {
+    assert.deepEqual(parseCli(['wifi']).positionals, [])
+    assert.deepEqual(parseCli(['wifi', 'scan', 'phy1-ap0']).positionals, ['scan', 'phy1-ap0'])
+    fails(['wifi', 'radios'], ErrorCode.USAGE, /scan/)
+    fails(['wifi', 'scan', 'a', 'b'], ErrorCode.USAGE, /scan/)
+    assert.equal(parseCli(['system', '--json']).json, true)
+    assert.equal(parseCli(['profile']).command, 'profile')
+    fails(['profile', 'extra'], ErrorCode.USAGE, /unexpected argument/)
+    assert.equal(parseCli(['start', '--allow-unsupported']).flags.get('allowUnsupported'), true)
+    assert.equal(parseCli(['start']).flags.has('allowUnsupported'), false)
+    assert.equal(parseCli(['start', '--profile', 'auto']).flags.get('profile'), 'auto')
+    fails(['start', '--profile', 'Bad Board'], ErrorCode.CONFIG_INVALID, /profile/)
+  })
+
+  it('behavior: system, wifi, scan and profile in human form', () => {
+    const sys = formatSystem({
+      hostname: 'OpenWrt', uptimeS: 7200, ageMs: 120, collectMs: 25,
+      cpu: { model: 'ARMv8', cores: 4, loadAvg: [0.1, 0.2, 0.3] },
+      memory: { totalBytes: 1024 * 1048576, availableBytes: 700 * 1048576, agentRssBytes: 80 * 1048576 },
+      temperatures: [{ zone: 'thermal_zone0', type: 'cpu-thermal', celsius: 52.3 }],
+      disk: { path: '/srv/meshbox', mountPoint: '/overlay', fsType: 'f2fs', totalBytes: 7 * 1073741824, availableBytes: 6 * 1073741824 },
+      interfaces: [{ name: 'br-lan', operstate: 'up', mtu: 1500, rxBytes: 1048576, txBytes: 0, rxErrors: 0, txErrors: 0, addresses: ['192.168.1.1/24'] }]
+    })
+    assert.match(sys, /cpu: ARMv8, 4 cores, load 0.1 0.2 0.3/)
+    assert.match(sys, /cpu-thermal 52.3 °C/)
+    assert.match(sys, /data dir: \/srv\/meshbox on f2fs \(\/overlay\), 6.0 GiB free of 7.0 GiB/)
+    assert.match(sys, /br-lan\s+up\s+1500\s+1 MiB/)
+    assert.match(formatSystem({ hostname: 'x', uptimeS: 1, ageMs: 0, collectMs: 1, cpu: { model: 'm', cores: 1, loadAvg: [0, 0, 0] }, memory: {}, temperatures: [], disk: { path: '/x', error: 'ENOENT' }, interfaces: [] }), /unreadable \(ENOENT\)/)
+    const wifi = formatWifi({ backend: 'openwrt-ubus', note: null, radios: [{ device: 'phy0-ap0', mode: 'Master' }], stations: [{ device: 'phy0-ap0', mac: 'AA:BB:CC:DD:EE:FF', signalDbm: -50 }] })
+    assert.match(wifi, /backend: openwrt-ubus\n/)
+    assert.match(wifi, /phones \(1\):/)
+    assert.match(formatWifi({ backend: 'unavailable', note: 'no nmcli', radios: [], stations: [] }), /backend: unavailable \(no nmcli\)\nradios: none\nphones: none connected/)
+    assert.equal(formatScan({ networks: [] }), 'no networks found')
+    assert.match(formatScan({ networks: [{ device: 'phy1-ap0', ssid: null, bssid: 'AA:BB:CC:00:11:23' }] }), /\(hidden\)/)
+    assert.match(formatProfile({ id: 'generic', name: 'Unrecognised board', status: 'unverified', statusReason: 'no profile', chosenBy: 'unknown-board', boardName: 'acme,x', maxRssBytes: 128 * 1048576, maxOldSpaceMb: 96, dataDir: '/srv/meshbox', arch: 'unknown', openwrtTarget: 'unknown' }),
+      /chosen: unknown-board \(board_name acme,x\)[\s\S]*--max-old-space-size=96/)
   })
 })

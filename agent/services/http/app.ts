@@ -113,6 +113,8 @@ export function createHttpApp (c: HttpAppComponents, init: HttpAppInit): (req: I
 
   return async (req, res) => {
     const signal = AbortSignal.timeout(init.requestTimeoutMs)
+    const startedMs = performance.now()
+    res.once('finish', () => { log.debug('Request answered', { method: req.method, path: req.url?.split('?')[0]?.slice(0, 200), status: res.statusCode, durationMs: Math.round((performance.now() - startedMs) * 10) / 10 }) })
     try {
       const url = new URL(req.url ?? '/', 'http://agent.local')
       const candidates = routes.map(r => ({ r, params: r.match(url.pathname) })).filter(x => x.params !== undefined)

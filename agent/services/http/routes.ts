@@ -21,6 +21,9 @@
  *   POST /rpc                           JSON-RPC 2.0 for phones and wallets (eth_*, meshbox_*), CORS open
  *   GET  /api/v1/chain                  light chain node: preset, anchor, verified head and its age, upstream sources, mesh counters
  *   GET  /api/v1/chain/headers/:id      a verified header by number (decimal or 0x) or hash
+ *   GET  /api/v1/system                 CPU, load, memory, temperatures, interfaces with counters, uptime, data-dir disk (cached 2 s)
+ *   GET  /api/v1/wifi                   Wi-Fi backend, radios, and the phones connected (stations)
+ *   GET  /api/v1/wifi/scan              networks around (?device=phy1-ap0; default one interface per radio); slow, cached 10 s
  *   GET  /                              the technician status page
  */
 import type { AbortOptions } from '../../component.js'
@@ -36,11 +39,14 @@ import { STATUS_PAGE_HTML } from '../../web/status-page.js'
 import type { Route } from './app.js'
 import type { MessageService } from '../../mesh/messages/index.js'
 import { inboxView, limitParam, sendRequest } from './message-params.js'
+import { wifiScan, wifiView } from './wifi-params.js'
 import type { RpcMethod } from '../rpc/jsonrpc.js'
 import { rpcRoute } from '../rpc/route.js'
 import type { Logger } from '../../log/logger.js'
 import type { ChainView } from '../../chain/sync/index.js'
 import { chainHeader } from './chain-params.js'
+import type { SystemFactsView } from '../../system/facts.js'
+import type { WifiAdapter } from '../../system/wifi/index.js'
 
 export interface StatusView {
   peerId: string
@@ -69,6 +75,8 @@ export interface AgentApi {
   messages: () => MessageService
   /** The JSON-RPC methods; empty when the chain is off. */
   rpcMethods: () => ReadonlyMap<string, RpcMethod>
+  system: () => Promise<SystemFactsView>
+  wifi: () => WifiAdapter
   /** The light chain node; undefined when `chain.enabled` is false. */
   chain: () => ChainView | undefined
   logger: Logger
@@ -142,6 +150,9 @@ export function apiRoutes (api: AgentApi): Route[] {
     { method: 'GET', path: '/api/v1/messages/:id', handler: async ({ params }) => ({ json: await api.messages().sent(params.id ?? '') }) },
     { method: 'GET', path: '/api/v1/chain', handler: () => ({ json: api.chain()?.status() ?? { enabled: false } }) },
     { method: 'GET', path: '/api/v1/chain/headers/:id', handler: async ({ params }) => ({ json: await chainHeader(api.chain(), params.id ?? '') }) },
+    { method: 'GET', path: '/api/v1/system', handler: async () => ({ json: await api.system() }) },
+    { method: 'GET', path: '/api/v1/wifi', handler: async ({ signal }) => ({ json: await wifiView(api.wifi(), signal) }) },
+    { method: 'GET', path: '/api/v1/wifi/scan', handler: async ({ query, signal }) => ({ json: await wifiScan(api.wifi(), query.get('device') ?? undefined, signal) }) },
     rpcRoute(api.rpcMethods, api.logger),
     { method: 'GET', path: '/', handler: () => ({ html: STATUS_PAGE_HTML }) }
   ]

@@ -33,6 +33,11 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.CHAIN_STATE_UNAVAILABLE]: 503,
   [ErrorCode.STORE_CLOSED]: 503,
   [ErrorCode.TIMEOUT]: 504,
+  [ErrorCode.SYSTEM_COMMAND_FAILED]: 502,
+  [ErrorCode.SYSTEM_COMMAND_TIMEOUT]: 504,
+  [ErrorCode.SYSTEM_OUTPUT_INVALID]: 502,
+  [ErrorCode.WIFI_UNAVAILABLE]: 503,
+  [ErrorCode.WIFI_DEVICE_UNKNOWN]: 404,
   [ErrorCode.CONFIG_INVALID]: 400
 }
 
