@@ -91,15 +91,20 @@ export function createTxOutbox (c: OutboxComponents, init: OutboxInit): TxOutbox
   }
 
   // The check loop and a fresh submit can reach the same queued record at once: one sends it.
-  const inFlight = new Set<string>()
+  // The one already under way is awaited, so a submit returns the record as that send left it.
+  const inFlight = new Map<string, Promise<OutboxRecord>>()
   const dispatch = async (r: OutboxRecord): Promise<OutboxRecord> => {
-    if (inFlight.has(r.hash)) return r
-    inFlight.add(r.hash)
-    try {
-      return c.upstream() !== undefined ? await sendUpstream(r) : await forward(r)
-    } finally {
-      inFlight.delete(r.hash)
+    const running = inFlight.get(r.hash)
+    if (running !== undefined) return await running
+    const send = async (): Promise<OutboxRecord> => {
+      // A copy read before another send finished is stale: act on what the store holds now.
+      const now = await readRecord(c.store, r.hash) ?? r
+      if (now.status !== r.status || now.updatedMs !== r.updatedMs) return now
+      return c.upstream() !== undefined ? await sendUpstream(now) : await forward(now)
     }
+    const sending = send().finally(() => { inFlight.delete(r.hash) })
+    inFlight.set(r.hash, sending)
+    return await sending
   }
 
   const reportReceipt = async (r: OutboxRecord): Promise<void> => {
