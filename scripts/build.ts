@@ -11,6 +11,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 export interface BundleInit { entry: string, outfile: string }
 
+/** Packages the bundle loads from node_modules at run time; the OpenWrt package ships them. */
+export const EXTERNAL: readonly string[] = ['lmdb']
+
 export async function bundle (init: BundleInit): Promise<number> {
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   await build({
@@ -24,7 +27,7 @@ export async function bundle (init: BundleInit): Promise<number> {
     minify: true,
     sourcemap: false,
     legalComments: 'none',
-    external: ['lmdb'],
+    external: [...EXTERNAL],
     define: { MESHBOX_VERSION: JSON.stringify(pkg.version) },
     // multicast-dns and a few libp2p dependencies are CommonJS and call require().
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __meshboxRequire } from 'node:module';\nconst require = __meshboxRequire(import.meta.url);" },
