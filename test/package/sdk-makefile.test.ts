@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, it } from 'node:test'
 import { listProfiles } from '../../agent/config/profile.js'
-import { FILES, LAYOUT, profilesTable } from '../../scripts/package/stage.js'
+import { FILES, LAYOUT, profilesTable, readTree } from '../../scripts/package/stage.js'
+import { buildFor } from '../helpers/package-build.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const run = promisify(execFile)
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
 const read = async (rel: string): Promise<string> => await readFile(new URL(`../../${rel}`, import.meta.url), 'utf8')
 const INSTALL_MODE: Record<string, number> = { INSTALL_BIN: 0o755, INSTALL_CONF: 0o600, INSTALL_DATA: 0o644 }
@@ -43,5 +53,23 @@ describe('SDK feed Makefile and the SDK-less builder agree', () => {
     assert.equal(lines.length, listProfiles().length)
     assert.ok(lines.includes('gl-mt6000 160 /srv/meshbox glinet,gl-mt6000'), lines.join('\n'))
     assert.ok(lines.includes('x86-64-lab 192 -'), lines.join('\n'))
+  })
+
+  it('behavior: the SDK Makefile installs the very tree the .ipk carries (under stand-in rules.mk/package.mk)', async () => {
+    const p = await buildFor('x86_64')
+    const work = tempDir('sdk')
+    const fake = join(REPO, 'test/package/fixtures/sdk')
+    await run('make', ['-s', '-C', join(REPO, 'openwrt/meshbox-agent'), `TOPDIR=${fake}`, `INCLUDE_DIR=${fake}`, `BUILD_DIR=${join(work, 'build')}`,
+      `MESHBOX_PREBUILT=${p.stageRoot}`, `DEST=${join(work, 'root')}`, 'install-root'])
+    const summary = (entries: Awaited<ReturnType<typeof readTree>>): string[] =>
+      entries.filter(e => e.path !== './').map(e => `${e.path} ${e.mode.toString(8)} ${e.data === undefined ? '' : createHash('sha256').update(e.data).digest('hex')}`)
+    assert.deepEqual(summary(await readTree(join(work, 'root'))), summary(await readTree(p.stageRoot)))
+  })
+
+  it('error: without a staged tree the SDK build stops and says how to make one', async () => {
+    const fake = join(REPO, 'test/package/fixtures/sdk')
+    const work = tempDir('sdk-missing')
+    await assert.rejects(run('make', ['-s', '-C', join(REPO, 'openwrt/meshbox-agent'), `TOPDIR=${fake}`, `INCLUDE_DIR=${fake}`, `BUILD_DIR=${work}`,
+      `MESHBOX_PREBUILT=${join(work, 'none')}`, `DEST=${join(work, 'root')}`, 'install-root']), (err: { stderr?: string }) => /run 'make package ARCH=x86_64'/.test(err.stderr ?? ''))
   })
 })
