@@ -53,6 +53,8 @@ export async function makeFakeRoot (init: FakeRootInit = {}): Promise<FakeRoot> 
   await place(join(FILES_DIR, 'meshbox.init'), join(root, 'etc/init.d/meshbox'))
   await place(join(FILES_DIR, 'meshbox.uci-defaults'), join(root, 'etc/uci-defaults/90-meshbox'))
   await place(join(FILES_DIR, 'meshbox.common.sh'), join(root, 'usr/share/meshbox/common.sh'))
+  await place(join(FILES_DIR, 'meshbox.wrapper'), join(root, 'usr/bin/meshbox'))
+  await place(join(FIXTURES, 'openwrt/node'), join(root, 'usr/bin/node'))
   await writeFile(join(root, 'usr/share/meshbox/profiles'), profilesTable(listProfiles()))
   await mkdir(join(root, 'etc/config'), { recursive: true })
   await writeFile(join(root, 'etc/config/meshbox'), init.config ?? await readFile(join(FILES_DIR, 'meshbox.config'), 'utf8'))

@@ -124,3 +124,18 @@ config services 'services'
     assert.deepEqual(calls.at(-1), { name: 'send_signal', args: ['meshbox', 'main', 'HUP'] })
   })
 })
+
+describe('/usr/bin/meshbox', () => {
+  it('default: runs the CLI against the service\'s address from UCI, with LIBC=musl; the user\'s flags come last', async () => {
+    const fake = await makeFakeRoot({ addresses: { lan: '192.168.8.1' } })
+    const out = await fake.sh([`${fake.root}/usr/bin/meshbox`, 'status', '--json', '--http-port', '9999'])
+    assert.deepEqual(out.trim().split('\n'), ['LIBC=musl', `${fake.root}/usr/lib/meshbox/meshbox.mjs`, 'status', '--http-host', '192.168.8.1', '--http-port', '8080', '--json', '--http-port', '9999'])
+  })
+
+  it('behavior: no arguments means help; a 0.0.0.0 service is asked on loopback', async () => {
+    const config = (await defaults()).replace("option host 'lan'", "option host '0.0.0.0'")
+    const fake = await makeFakeRoot({ config })
+    const out = await fake.sh([`${fake.root}/usr/bin/meshbox`])
+    assert.deepEqual(out.trim().split('\n').slice(2), ['help', '--http-host', '127.0.0.1', '--http-port', '8080'])
+  })
+})
