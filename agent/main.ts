@@ -47,10 +47,6 @@ async function start (args: ParsedArgs): Promise<number> {
     process.once('SIGTERM', onSignal)
     process.once('SIGINT', onSignal)
   })
-  // procd sends SIGHUP on `/etc/init.d/meshbox reload` when the command line is unchanged
-  // (openwrt/meshbox-agent/files/meshbox.init). Node's default for SIGHUP is to exit, which procd
-  // would count as a crash; settings that can change live are re-read here as they become so.
-  process.on('SIGHUP', () => { logger.info('Reload requested', { signal: 'SIGHUP' }) })
   await agent.start()
   const st = agent.status()
   process.stderr.write(`meshbox ${VERSION} ready\n  peer id:     ${st.peerId}\n  addresses:   ${st.addresses.join('\n               ')}\n  status page: ${agent.httpUrl() ?? '-'}\n`)
