@@ -1,8 +1,9 @@
 /**
  * A fake OpenWrt root for the package's shell scripts: the real init script, uci-defaults script,
- * common.sh and profile table, next to our own stand-ins for rc.common, functions.sh, procd.sh
- * and network.sh (test/package/fixtures/openwrt) and for the ubus, uci and logger commands
- * (test/package/fixtures/bin, first on PATH). Scripts run under BusyBox ash, the router's shell.
+ * /usr/bin/meshbox, common.sh and profile table, next to our own stand-ins for rc.common,
+ * functions.sh, procd.sh and node (test/package/fixtures/openwrt) and for the ubus, uci and logger
+ * commands (test/package/fixtures/bin, first on PATH). Scripts run under BusyBox ash, the
+ * router's shell.
  */
 import { execFile } from 'node:child_process'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -34,8 +35,6 @@ export interface FakeRootInit {
   config?: string
   /** JSON that `ubus call system board` prints; none = ubus fails. */
   board?: Record<string, unknown>
-  /** Logical interface → IPv4 address, for network_get_ipaddr. */
-  addresses?: Record<string, string>
 }
 
 async function place (src: string, dest: string): Promise<void> {
@@ -49,7 +48,6 @@ export async function makeFakeRoot (init: FakeRootInit = {}): Promise<FakeRoot> 
   await place(join(FIXTURES, 'openwrt/rc.common'), join(root, 'etc/rc.common'))
   await place(join(FIXTURES, 'openwrt/functions.sh'), join(root, 'lib/functions.sh'))
   await place(join(FIXTURES, 'openwrt/procd.sh'), join(root, 'lib/functions/procd.sh'))
-  await place(join(FIXTURES, 'openwrt/network.sh'), join(root, 'lib/functions/network.sh'))
   await place(join(FILES_DIR, 'meshbox.init'), join(root, 'etc/init.d/meshbox'))
   await place(join(FILES_DIR, 'meshbox.uci-defaults'), join(root, 'etc/uci-defaults/90-meshbox'))
   await place(join(FILES_DIR, 'meshbox.common.sh'), join(root, 'usr/share/meshbox/common.sh'))
@@ -70,7 +68,6 @@ export async function makeFakeRoot (init: FakeRootInit = {}): Promise<FakeRoot> 
     env.FAKE_UBUS_BOARD = join(dir, 'board.json')
     await writeFile(env.FAKE_UBUS_BOARD, JSON.stringify(init.board, null, '\t'))
   }
-  for (const [iface, addr] of Object.entries(init.addresses ?? {})) env[`FAKE_IPADDR_${iface}`] = addr
   for (const f of [env.PROCD_LOG, env.FAKE_UCI_STATE, env.FAKE_UCI_LOG, env.FAKE_LOGGER_LOG]) await writeFile(f as string, '')
   const sh = async (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> =>
     (await run('busybox', ['sh', ...args], { env: { ...env, ...extraEnv }, cwd: dir, timeout: 20_000 })).stdout

@@ -45,31 +45,6 @@ meshbox_detect_profile() {
 	meshbox_profile_for_board "$(meshbox_board_name)"
 }
 
-# meshbox_is_interface <value>: a logical interface name such as lan (not an address).
-meshbox_is_interface() {
-	case "$1" in
-		'' | *[!A-Za-z0-9_-]*) return 1 ;;
-		*) return 0 ;;
-	esac
-}
-
-# meshbox_resolve_host <address or interface>: the address to bind. An interface stands for its
-# IPv4 address; while it has none, loopback, so nothing is exposed by accident (the init script
-# reloads when the interface comes up).
-meshbox_resolve_host() {
-	if ! meshbox_is_interface "$1"; then
-		echo "${1:-127.0.0.1}"
-		return 0
-	fi
-	if ! command -v network_get_ipaddr >/dev/null 2>&1; then
-		# shellcheck source=/dev/null
-		. "${IPKG_INSTROOT}/lib/functions/network.sh"
-	fi
-	_mb_addr=""
-	network_get_ipaddr _mb_addr "$1"
-	echo "${_mb_addr:-127.0.0.1}"
-}
-
 # meshbox_data_dir <uci value> <profile>: UCI wins, then the profile's, then /srv/meshbox.
 meshbox_data_dir() {
 	if [ -n "$1" ]; then
