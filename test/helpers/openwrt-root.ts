@@ -3,10 +3,10 @@
  * /usr/bin/meshbox, common.sh and profile table, next to our own stand-ins for rc.common,
  * functions.sh, procd.sh and node (test/package/fixtures/openwrt) and for the ubus, uci and logger
  * commands (test/package/fixtures/bin, first on PATH). Scripts run under BusyBox ash, the
- * router's shell.
+ * router's shell, with BusyBox's awk, sed, grep and the rest next on PATH, as on a router.
  */
 import { execFile } from 'node:child_process'
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -37,6 +37,20 @@ export interface FakeRootInit {
   board?: Record<string, unknown>
 }
 
+let applets: Promise<string> | undefined
+
+/** A directory of symlinks to busybox, one per applet, made once per process. */
+async function busyboxApplets (): Promise<string> {
+  applets ??= (async () => {
+    const dir = tempDir('busybox-applets')
+    const { stdout } = await run('busybox', ['--list'])
+    const busybox = (await run('sh', ['-c', 'command -v busybox'])).stdout.trim()
+    for (const name of stdout.split('\n').filter(n => /^[a-z0-9_.-]+$/.test(n))) await symlink(busybox, join(dir, name))
+    return dir
+  })()
+  return await applets
+}
+
 async function place (src: string, dest: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true })
   await copyFile(src, dest)
@@ -57,7 +71,7 @@ export async function makeFakeRoot (init: FakeRootInit = {}): Promise<FakeRoot> 
   await mkdir(join(root, 'etc/config'), { recursive: true })
   await writeFile(join(root, 'etc/config/meshbox'), init.config ?? await readFile(join(FILES_DIR, 'meshbox.config'), 'utf8'))
   const env: NodeJS.ProcessEnv = {
-    PATH: `${join(FIXTURES, 'bin')}:/usr/bin:/bin`,
+    PATH: `${join(FIXTURES, 'bin')}:${await busyboxApplets()}:/usr/bin:/bin`,
     IPKG_INSTROOT: root,
     PROCD_LOG: join(dir, 'procd.log'),
     FAKE_UCI_STATE: join(dir, 'uci.state'),
