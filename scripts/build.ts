@@ -14,6 +14,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 export interface BundleInit { entry: string, outfile: string }
 
+/** Packages the bundle loads from node_modules at run time; the OpenWrt package ships them. */
+export const EXTERNAL: readonly string[] = ['lmdb']
+
 export async function bundle (init: BundleInit): Promise<number> {
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   await build({
@@ -27,7 +30,7 @@ export async function bundle (init: BundleInit): Promise<number> {
     minify: true,
     sourcemap: false,
     legalComments: 'none',
-    external: ['lmdb'],
+    external: [...EXTERNAL],
     define: { MESHBOX_VERSION: JSON.stringify(pkg.version) },
     // multicast-dns and a few libp2p dependencies are CommonJS and call require().
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __meshboxRequire } from 'node:module';\nconst require = __meshboxRequire(import.meta.url);" },
@@ -42,7 +45,7 @@ export async function bundleAgent (outfile = 'dist/meshbox.mjs'): Promise<{ entr
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   const common = { absWorkingDir: ROOT, bundle: true, platform: 'node', target: 'node20', minify: true, sourcemap: false, legalComments: 'none', logLevel: 'warning' } as const
   const mainFile = join(dirname(outfile), 'meshbox-main.cjs')
-  await build({ ...common, entryPoints: ['agent/main.ts'], outfile: mainFile, format: 'cjs', external: ['lmdb'], define: { MESHBOX_VERSION: JSON.stringify(pkg.version) } })
+  await build({ ...common, entryPoints: ['agent/main.ts'], outfile: mainFile, format: 'cjs', external: [...EXTERNAL], define: { MESHBOX_VERSION: JSON.stringify(pkg.version) } })
   await build({ ...common, entryPoints: ['agent/boot.ts'], outfile, format: 'esm', banner: { js: '#!/usr/bin/env node' } })
   await chmod(outfile, 0o755)
   return { entryBytes: (await stat(outfile)).size, mainBytes: (await stat(mainFile)).size }

@@ -11,7 +11,7 @@
  * pthread_mutex_t differ in size there, and malloc aborts). So the emulated run adds lmdb's glibc
  * arm64 build, from the same lmdb release, beside the package's musl one in the unpacked copy;
  * everything else (bundle, JS dependencies, layout) is the package's own. The musl file itself is
- * checked by the structure test (ELF machine, libc it links against).
+ * checked by test/package/natives.test.ts (ELF machine, the libc it links against).
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,8 +27,6 @@ export interface Arm64Emu {
   node: string
   /** The command and arguments that run `node <args>` for aarch64. */
   nodeCommand: (args: readonly string[]) => [string, string[]]
-  /** lmdb's glibc build for arm64, to put beside the package's musl one in an unpacked copy. */
-  glibcNative: string
 }
 
 function which (cmd: string): string | undefined {
@@ -48,13 +46,10 @@ export function prepareArm64 (): Arm64Emu | string {
   const sysroot = join(ARM64_CACHE, 'sysroot')
   const loader = join(sysroot, 'lib', 'ld-linux-aarch64.so.1')
   if (!existsSync(loader)) return `the arm64 sysroot is missing at ${sysroot} (\`make arm64-emu\` unpacks Debian's libc6, libstdc++6 and libgcc-s1 for arm64 there, as root)`
-  const glibcNative = join(ARM64_CACHE, 'lmdb', 'node.napi.glibc.node')
-  if (!existsSync(glibcNative)) return `lmdb's glibc arm64 build is missing at ${glibcNative} (\`make arm64-emu\` fetches @lmdb/lmdb-linux-arm64)`
   return {
     qemu,
     sysroot,
     node,
-    glibcNative,
     nodeCommand: (args) => [qemu, ['-L', sysroot, node, ...args]]
   }
 }

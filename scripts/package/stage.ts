@@ -1,0 +1,111 @@
+/**
+ * Lays out the package's file tree on disk, exactly as it lands on the router (the data part of
+ * the .ipk, and the prebuilt tree the SDK Makefile installs from). Modes are set explicitly so
+ * the host's umask never reaches the package.
+ */
+import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { HardwareProfile } from '../../agent/config/profile.js'
+import type { TargetArch } from './arch.js'
+import { installRuntimeModules, type NativeFile } from './node-modules.js'
+import type { Lockfile, RuntimePackage } from './npm.js'
+import { treeOrder, type TarEntry } from './tar.js'
+
+/** Paths inside the package (and on the router), relative to /. */
+export const LAYOUT = {
+  appDir: 'usr/lib/meshbox',
+  bundle: 'usr/lib/meshbox/meshbox.mjs',
+  /** The agent itself, run by the bundle's entry through V8's code cache (agent/boot.ts). */
+  main: 'usr/lib/meshbox/meshbox-main.cjs',
+  profiles: 'usr/share/meshbox/profiles'
+} as const
+
+/**
+ * openwrt/meshbox-agent/files/* and where each goes. The SDK Makefile installs the same files
+ * with the same modes (test/package/sdk-makefile.test.ts holds the two together). The UCI file is
+ * 0600 like OpenWrt's INSTALL_CONF: it may name key files and upstream URLs with credentials.
+ */
+export const FILES: ReadonlyArray<{ src: string, dest: string, mode: number }> = [
+  { src: 'meshbox.init', dest: 'etc/init.d/meshbox', mode: 0o755 },
+  { src: 'meshbox.config', dest: 'etc/config/meshbox', mode: 0o600 },
+  { src: 'meshbox.uci-defaults', dest: 'etc/uci-defaults/90-meshbox', mode: 0o755 },
+  { src: 'meshbox.keep', dest: 'lib/upgrade/keep.d/meshbox-agent', mode: 0o644 },
+  { src: 'meshbox.wrapper', dest: 'usr/bin/meshbox', mode: 0o755 },
+  { src: 'meshbox.common.sh', dest: 'usr/share/meshbox/common.sh', mode: 0o644 }
+]
+
+/** One line per profile for the shell scripts: `<id> <heap MiB> <data dir or -> <board>...`. */
+export function profilesTable (profiles: readonly HardwareProfile[]): string {
+  const lines = ['# id heap_mib data_dir board_name... (generated from hardware-profiles/*.json)']
+  for (const p of [...profiles].sort((a, b) => a.id < b.id ? -1 : 1)) {
+    const words = [p.id, String(p.memory.maxOldSpaceMb), p.storage.dataDir ?? '-', ...p.boardNames]
+    if (words.some(w => /\s/.test(w) || w === '')) throw new Error(`profile ${p.id}: ids, data dirs and board names must not contain spaces`)
+    lines.push(words.join(' '))
+  }
+  return lines.join('\n') + '\n'
+}
+
+export interface StageInit {
+  root: string
+  /** The esbuild bundle's entry (dist/meshbox.mjs); dist/meshbox-main.cjs beside it goes too. */
+  bundle: string
+  /** openwrt/meshbox-agent/files */
+  filesDir: string
+  profiles: readonly HardwareProfile[]
+  target: TargetArch
+  lock: Lockfile
+  /** Packages the bundle loads at run time (scripts/build.ts EXTERNAL). */
+  roots: readonly string[]
+  cacheDir: string
+  strip: string | null
+}
+
+async function put (root: string, rel: string, data: Uint8Array | string, mode: number): Promise<void> {
+  const dest = join(root, rel)
+  await mkdir(dirname(dest), { recursive: true })
+  await writeFile(dest, data)
+  await chmod(dest, mode)
+}
+
+export async function stageTree (init: StageInit): Promise<{ natives: NativeFile[], packages: RuntimePackage[] }> {
+  await mkdir(init.root, { recursive: true })
+  await put(init.root, LAYOUT.bundle, await readFile(init.bundle), 0o755)
+  await put(init.root, LAYOUT.main, await readFile(join(dirname(init.bundle), 'meshbox-main.cjs')), 0o644)
+  await put(init.root, LAYOUT.profiles, profilesTable(init.profiles), 0o644)
+  for (const f of FILES) {
+    await mkdir(dirname(join(init.root, f.dest)), { recursive: true })
+    await copyFile(join(init.filesDir, f.src), join(init.root, f.dest))
+    await chmod(join(init.root, f.dest), f.mode)
+  }
+  const modules = await installRuntimeModules({ ...init, appDir: join(init.root, LAYOUT.appDir) })
+  await fixDirModes(init.root)
+  return modules
+}
+
+async function fixDirModes (dir: string): Promise<void> {
+  await chmod(dir, 0o755)
+  for (const d of await readdir(dir, { withFileTypes: true })) {
+    if (d.isDirectory()) await fixDirModes(join(dir, d.name))
+  }
+}
+
+/** The tree as tar entries ("./", "./etc/", ...) in `tar --sort=name` order. */
+export async function readTree (root: string): Promise<TarEntry[]> {
+  const entries: TarEntry[] = [{ path: './', type: 'dir', mode: (await stat(root)).mode & 0o7777 }]
+  const walk = async (rel: string): Promise<void> => {
+    for (const d of await readdir(join(root, rel), { withFileTypes: true })) {
+      const r = rel === '' ? d.name : `${rel}/${d.name}`
+      const st = await stat(join(root, r))
+      if (d.isDirectory()) {
+        entries.push({ path: `./${r}/`, type: 'dir', mode: st.mode & 0o7777 })
+        await walk(r)
+      } else if (d.isFile()) {
+        entries.push({ path: `./${r}`, type: 'file', mode: st.mode & 0o7777, data: await readFile(join(root, r)) })
+      } else {
+        throw new Error(`${r}: only files and directories can be packaged`)
+      }
+    }
+  }
+  await walk('')
+  return entries.sort(treeOrder)
+}
