@@ -48,6 +48,11 @@ describe('link cost', () => {
     assert.equal(linkCost({ ...good, lossPct: 95 }), INF)
     assert.ok(linkCost({ ...good, rttMs: 1e9 }) < INF)
     assert.ok(linkCost({ ...good, kind: 'relayed' }) > 2 * linkCost({ ...good, rttMs: 1e9 }), 'a relayed link loses to two slow direct links')
+    const lossy = linkCost({ ...good, lossPct: 40 })
+    assert.ok(linkCost({ ...good, kind: 'relayed', viaCost: lossy }) >= lossy + 256 + 512,
+      'a relayed link whose probes look clean still pays for our lossy link to its relay')
+    assert.ok(linkCost({ ...good, kind: 'relayed', viaCost: lossy }) > lossy + linkCost(good) * 1.1,
+      'so the direct path through the same relay keeps the route, hysteresis included')
   })
 })
 

@@ -10,7 +10,7 @@ import type { Logger } from '../../log/logger.js'
 import { encodeFrame, readFramedStream } from '../framing.js'
 import type { NeighbourView } from '../neighbours.js'
 import { createStreamPool } from '../stream-pool.js'
-import { linkCost } from './link-cost.js'
+import { linkCost, type LinkFacts } from './link-cost.js'
 import {
   advertisements, applyAdverts, createRoutingState, expire, nextHop, onSeqnoRequest, routeViews, setLinkCost,
   type RouteChange, type RouteView, type RoutingRules, type UpdateResult
@@ -105,10 +105,15 @@ export function createRoutingService (c: RoutingComponents, init: RoutingInit): 
   const checkLinks = (): void => {
     const t = now()
     const seen = new Set<string>()
-    for (const n of c.neighbours.list()) {
+    const list = c.neighbours.list()
+    const facts = (n: (typeof list)[number]): LinkFacts => ({ kind: n.kind, state: n.state, rttMs: n.rttMs, lossPct: n.lossPct, upForMs: t - n.upSinceMs })
+    const direct = new Map(list.filter(n => n.kind === 'direct').map(n => [n.peerId, n]))
+    for (const n of list) {
       seen.add(n.peerId)
       const silent = t - n.lastSeenMs > init.linkSilenceMs
-      const cost = silent ? METRIC_INFINITY : linkCost({ kind: n.kind, state: n.state, rttMs: n.rttMs, lossPct: n.lossPct, upForMs: t - n.upSinceMs })
+      const relay = n.kind === 'relayed' && n.via !== null ? direct.get(n.via) : undefined
+      const viaCost = relay !== undefined ? linkCost(facts(relay)) : undefined
+      const cost = silent ? METRIC_INFINITY : linkCost({ ...facts(n), ...(viaCost !== undefined ? { viaCost } : {}) })
       const before = state.linkCosts.get(n.peerId)
       const crossesInfinity = (before === undefined) !== (cost >= METRIC_INFINITY)
       if (crossesInfinity || (before !== undefined && Math.abs(cost - before) > before * COST_CHANGE_FRACTION)) {

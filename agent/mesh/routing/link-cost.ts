@@ -16,6 +16,13 @@ export interface LinkFacts {
   lossPct: number
   /** How long the link has been up without interruption. */
   upForMs: number
+  /**
+   * For a relayed link, the cost of our own direct link to its relay, when we have one. A relayed
+   * link's probes can look cleaner than the direct links they ride on (they are measured apart,
+   * and under CPU load loss shows up unevenly), so its cost never drops below that link plus a
+   * clean hop plus the relay's overhead.
+   */
+  viaCost?: number
 }
 
 export const HOP_COST = 256
@@ -47,5 +54,7 @@ export function linkCost (l: LinkFacts): number {
   const warmUp = l.upForMs >= WARM_UP_MS ? 0 : NEW_LINK_PENALTY * (1 - Math.max(0, l.upForMs) / WARM_UP_MS)
   const links = l.kind === 'relayed' ? 2 : 1
   const relay = l.kind === 'relayed' ? RELAY_OVERHEAD_COST : 0
-  return Math.min(METRIC_INFINITY - 1, Math.max(1, Math.round(links * (HOP_COST * etx + warmUp) + rtt + relay)))
+  const measured = links * (HOP_COST * etx + warmUp) + rtt + relay
+  const floor = l.kind === 'relayed' && l.viaCost !== undefined ? l.viaCost + HOP_COST + RELAY_OVERHEAD_COST : 0
+  return Math.min(METRIC_INFINITY - 1, Math.max(1, Math.round(Math.max(measured, floor))))
 }
