@@ -1,6 +1,9 @@
 /**
  * Builds the production bundle dist/meshbox.mjs: one ESM file run by plain `node`.
- * lmdb stays external: it loads a native .node file from node_modules at run time.
+ * lmdb stays external: it loads a native .node file from node_modules at run time. So does
+ * tiny-secp256k1 (WASM signer recovery, agent/chain/seal/recover-wasm.ts): it reads its
+ * secp256k1.wasm with readFileSync relative to its own module URL, which inlining would break,
+ * and the recovery worker threads import it by URL from node_modules beside the bundle.
  * `bundle()` is also used by the benchmarks, so a bare libp2p node is built the same way.
  */
 import { chmod, readFile, stat } from 'node:fs/promises'
@@ -24,7 +27,7 @@ export async function bundle (init: BundleInit): Promise<number> {
     minify: true,
     sourcemap: false,
     legalComments: 'none',
-    external: ['lmdb'],
+    external: ['lmdb', 'tiny-secp256k1'],
     define: { MESHBOX_VERSION: JSON.stringify(pkg.version) },
     // multicast-dns and a few libp2p dependencies are CommonJS and call require().
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __meshboxRequire } from 'node:module';\nconst require = __meshboxRequire(import.meta.url);" },
