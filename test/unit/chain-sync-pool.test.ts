@@ -8,16 +8,18 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { concatBytes } from '../../agent/chain/bytes.js'
 import { SEAL_BYTES, type Header } from '../../agent/chain/header.js'
-import { resolvePreset } from '../../agent/chain/presets.js'
+import { cliquePreset, resolvePreset } from '../../agent/chain/presets.js'
 import { createSealEngine } from '../../agent/chain/seal/engine.js'
 import { createRecoverPool, type RecoverPool } from '../../agent/chain/seal/recover-pool.js'
 import { SyncCore, type AcceptResult } from '../../agent/chain/sync/core.js'
 import { createHeaderStore, hashOf } from '../../agent/chain/sync/header-store.js'
+import { verifyBatch } from '../../agent/chain/sync/verify-batch.js'
+import { verifyChain } from '../../agent/chain/verify/verify-chain.js'
 import { AgentError } from '../../agent/errors.js'
 import { silentLogger } from '../../agent/log/logger.js'
 import { createLmdbStore } from '../../agent/store/lmdb-store.js'
 import type { Store } from '../../agent/store/store.js'
-import { corrupt, makeKeys, makeTribeChain, tribeOf } from '../fixtures/chain/make-headers.js'
+import { cliqueOf, corrupt, makeCliqueChain, makeKeys, makeTribeChain, tribeOf } from '../fixtures/chain/make-headers.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const mounts = new URL('../fixtures/mounts/debian-ext4.txt', import.meta.url).pathname
@@ -107,5 +109,23 @@ describe('chain sync with the recovery pool', { timeout: 60_000 }, () => {
     await assert.rejects(a.core.accept(a.anchor, fresh(chain.headers), 'upstream', 'src', undefined, AbortSignal.abort()),
       (err: unknown) => err instanceof AgentError && err.code === 'ABORTED')
     assert.equal(a.store.head()?.number, chain.anchor.number)
+  })
+
+  it('behavior: a Clique batch keeps its signer snapshot from chunk to chunk, as one verifyChain does', async () => {
+    const clique = cliqueOf(cliquePreset({ chainId: 20180430n, periodS: 15, epoch: 30n }))
+    const keys = makeKeys(6, 'sync-pool-clique')
+    const made = makeCliqueChain({ preset: clique, keys, initialSigners: 5, count: 100, vote: n => n > 40n && n < 50n ? { address: keys[5]!.address, authorize: true } : undefined })
+    const nowS = Number(made.headers.at(-1)!.timestamp) + 60
+    const whole = verifyChain(made.anchor, made.headers, { preset: clique, engine: createSealEngine('clique'), nowS })
+    assert.equal(whole.verified, 100)
+    assert.equal(whole.clique?.signers.length, 6, 'the vote added a signer')
+    for (const pool of [await withPool(), undefined]) {
+      const engine = createSealEngine('clique', pool !== undefined ? { recover: pool.recover } : {})
+      const r = await verifyBatch({ engine, pool, logger: silentLogger }, made.anchor, fresh(made.headers), { preset: clique, engine, nowS })
+      assert.equal(r.verified, 100)
+      assert.equal(r.failure, undefined)
+      assert.deepEqual(r.clique?.signers, whole.clique?.signers)
+      assert.equal(hashOf(r.head), hashOf(made.headers.at(-1)!))
+    }
   })
 })

@@ -9,10 +9,9 @@ import type { Header } from '../header.js'
 import type { ChainPreset } from '../presets.js'
 import type { SealEngine } from '../seal/engine.js'
 import type { RecoverPool } from '../seal/recover-pool.js'
-import { verifyChain } from '../verify/verify-chain.js'
 import type { VerifyContext, VerifyFailure } from '../verify/types.js'
 import type { HeaderStore, InsertResult, Reorg, StoredHeader } from './header-store.js'
-import { prepareSigners } from './prepare.js'
+import { verifyBatch } from './verify-batch.js'
 
 export type HeadSource = 'upstream' | 'mesh'
 
@@ -47,12 +46,6 @@ export interface AcceptResult {
   readonly failure?: VerifyFailure
   readonly insert?: InsertResult
 }
-
-/**
- * Headers verified between two yields to the event loop (a Tribe seal costs ~0.5 ms recovered
- * here with WASM, 2.5 ms with noble), and the unit sent to the recovery pool.
- */
-const VERIFY_CHUNK = 32
 
 export interface SyncCoreInit {
   preset: ChainPreset
@@ -128,19 +121,7 @@ export class SyncCore {
    * @throws AgentError ABORTED when `signal` aborts before the segment is verified.
    */
   async accept (parent: StoredHeader, headers: readonly Header[], from: HeadSource, source: string, skipBelow?: bigint, signal?: AbortSignal): Promise<AcceptResult> {
-    let at = parent.header
-    let verified = 0
-    let failure: VerifyFailure | undefined
-    const signersReady = prepareSigners({ engine: this.engine, pool: this.pool, logger: this.log }, headers, VERIFY_CHUNK, signal)
-    for (let i = 0; i < headers.length && failure === undefined; i += VERIFY_CHUNK) {
-      await signersReady(i / VERIFY_CHUNK)
-      if (signal?.aborted === true) throw new AgentError(ErrorCode.ABORTED, 'chain verification was cancelled')
-      const r = verifyChain(at, headers.slice(i, i + VERIFY_CHUNK), this.verifyContext())
-      verified += r.verified
-      at = r.head
-      failure = r.failure
-      if (i + VERIFY_CHUNK < headers.length) await new Promise(resolve => setImmediate(resolve))
-    }
+    const { verified, failure } = await verifyBatch({ engine: this.engine, pool: this.pool, logger: this.log }, parent.header, headers, this.verifyContext(), signal)
     if (failure !== undefined && failure.rule !== 'future') {
       this.counters.refused++
       this.fail({ code: ErrorCode.CHAIN_HEADER_REFUSED, rule: failure.rule, number: Number(failure.number), message: failure.message, source })

@@ -1,5 +1,6 @@
 /**
- * Signers of a batch, recovered on the worker pool before the pure verifyChain sees the batch:
+ * Verification of a batch from upstream or the mesh, the way sync does it: verifyChain in chunks,
+ * with the signers of each chunk recovered on the worker pool before verifyChain sees it:
  * each chunk's (seal hash, seal) pairs go to the pool and the answers are seeded into the seal
  * engine's recovery cache, so verifySeal finds them there. Verification itself stays pure and
  * synchronous; without the pool (or when it fails) it simply recovers in this thread.
@@ -8,11 +9,13 @@
  * while this thread hashes and checks chunk k, and a long batch never blocks this thread for
  * long on hashing the whole of it up front.
  */
-import { errorMessage } from '../../errors.js'
+import { AgentError, ErrorCode, errorMessage } from '../../errors.js'
 import type { Logger } from '../../log/logger.js'
 import type { Header } from '../header.js'
 import type { RecoverPool } from '../seal/recover-pool.js'
 import type { SealEngine, SealInput } from '../seal/engine.js'
+import { verifyChain, type ChainSegmentResult } from '../verify/verify-chain.js'
+import type { VerifyContext } from '../verify/types.js'
 
 /**
  * Below this many headers the pool is not worth a round trip: a box in sync gets one header per
@@ -21,6 +24,12 @@ import type { SealEngine, SealInput } from '../seal/engine.js'
 export const POOL_MIN_HEADERS = 16
 
 export interface PrepareComponents { engine: SealEngine, pool: RecoverPool | undefined, logger: Logger }
+
+/**
+ * Headers verified between two yields to the event loop (a Tribe seal costs ~0.5 ms recovered
+ * here with WASM, 2.5 ms with noble), and the unit sent to the recovery pool.
+ */
+export const VERIFY_CHUNK = 32
 
 /** Chunks submitted ahead of the one being verified: enough to keep every worker two jobs deep. */
 const CHUNKS_AHEAD = 3
@@ -55,4 +64,23 @@ export function prepareSigners (c: PrepareComponents, headers: readonly Header[]
     for (let j = submitted.length; j <= k + CHUNKS_AHEAD && j < chunks; j++) submitted.push(submit(j))
     await submitted[k]
   }
+}
+
+/**
+ * verifyChain over a whole batch, chunk by chunk with a yield between chunks, the signers of each
+ * chunk prepared on the pool first; the Clique snapshot is carried from chunk to chunk.
+ * @throws AgentError ABORTED when `signal` aborts before the batch is verified.
+ */
+export async function verifyBatch (c: PrepareComponents, anchor: Header, headers: readonly Header[], ctx: VerifyContext, signal?: AbortSignal): Promise<ChainSegmentResult> {
+  const signersReady = prepareSigners(c, headers, VERIFY_CHUNK, signal)
+  let r: ChainSegmentResult = { verified: 0, head: anchor, ...(ctx.clique !== undefined ? { clique: ctx.clique } : {}) }
+  for (let i = 0; i < headers.length; i += VERIFY_CHUNK) {
+    await signersReady(i / VERIFY_CHUNK)
+    if (signal?.aborted === true) throw new AgentError(ErrorCode.ABORTED, 'chain verification was cancelled')
+    const next = verifyChain(r.head, headers.slice(i, i + VERIFY_CHUNK), r.clique !== undefined ? { ...ctx, clique: r.clique } : ctx)
+    r = { ...next, verified: r.verified + next.verified }
+    if (r.failure !== undefined) return r
+    if (i + VERIFY_CHUNK < headers.length) await new Promise(resolve => setImmediate(resolve))
+  }
+  return r
 }
