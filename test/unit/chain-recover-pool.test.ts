@@ -56,6 +56,7 @@ describe('signer recovery pool', { timeout: 60_000 }, () => {
     assert.deepEqual(await p.recoverMany(items.slice(3, 50)), expected.slice(3, 50))
     const stats = p.stats()
     assert.equal(stats.live, 2)
+    assert.equal(stats.workerBackend, 'wasm')
     assert.equal(stats.inThread, 0)
     assert.ok(stats.jobs >= 4)
     assert.deepEqual(await p.recoverMany([]), [])
@@ -115,6 +116,7 @@ describe('signer recovery pool', { timeout: 60_000 }, () => {
     assert.deepEqual(await p.recoverMany(items), expected)
     assert.match(lines.find(l => l.includes('Signer recovery stays in this thread')) ?? '', /loads no backend/)
     assert.equal(p.stats().backend, 'noble')
+    assert.equal(p.stats().workerBackend, 'none')
   })
 
   it('behavior: workers without WASM use noble', async () => {
@@ -122,6 +124,7 @@ describe('signer recovery pool', { timeout: 60_000 }, () => {
     const p = await pool({ wasmSpecifier: 'meshbox-no-such-wasm' }, logger)
     assert.deepEqual(await p.recoverMany(items.slice(0, 64)), expected.slice(0, 64))
     assert.ok(lines.some(l => l.includes('Signer recovery worker ready') && l.includes('"backend":"noble"')))
+    assert.equal(p.stats().workerBackend, 'noble')
     assert.equal(p.stats().inThread, 0)
   })
 

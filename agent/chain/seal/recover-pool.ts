@@ -38,7 +38,10 @@ export interface RecoverPoolInit {
 export interface RecoverPoolStats {
   workers: number
   live: number
+  /** This thread's backend. */
   backend: RecoverBackendName
+  /** The workers' backend: undefined before one is ready, 'none' once recovery stays in this thread. */
+  workerBackend: RecoverBackendName | 'none' | undefined
   jobs: number
   crashes: number
   inThread: number
@@ -127,6 +130,6 @@ export function createRecoverPool (c: { logger: Logger }, init: RecoverPoolInit 
       wanted.forEach((at, k) => { out[at] = answers[k] })
       return out
     },
-    stats: () => ({ workers: size, live: workers?.live() ?? 0, backend: backend.name(), jobs: workers?.jobs() ?? 0, crashes: workers?.crashes() ?? 0, inThread })
+    stats: () => ({ workers: size, live: workers?.live() ?? 0, backend: backend.name(), workerBackend: workers?.backend(), jobs: workers?.jobs() ?? 0, crashes: workers?.crashes() ?? 0, inThread })
   }
 }

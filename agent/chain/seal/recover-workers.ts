@@ -36,6 +36,8 @@ export interface WorkerSet {
   live: () => number
   jobs: () => number
   crashes: () => number
+  /** What the workers recover with: set by the first ready worker; 'none' once given up on. */
+  backend: () => 'wasm' | 'noble' | 'none' | undefined
 }
 
 interface Job { readonly id: number, readonly items: readonly RecoverItem[], resolve: (a: Answers) => void, reject: (e: unknown) => void, abandoned: boolean }
@@ -59,6 +61,7 @@ export function createWorkers (c: { logger: Logger, recoverHere: (items: readonl
   let idleTimer: NodeJS.Timeout | undefined
   let done = 0
   let exits = 0
+  let backend: 'wasm' | 'noble' | undefined
 
   /** Signers repeat (17 on Spectrum), so each key is hashed to its address once. */
   const addressOf = (pub: Uint8Array): Address => {
@@ -100,7 +103,7 @@ export function createWorkers (c: { logger: Logger, recoverHere: (items: readonl
   }
 
   const onReply = (slot: Slot, m: WorkerReply): void => {
-    if (m.type === 'ready') { slot.ready = true; log.debug('Signer recovery worker ready', { backend: m.backend, workers: slots.size }) } else if (m.type === 'unavailable') { giveUp(`a worker loads no backend: ${m.reason}`); return } else {
+    if (m.type === 'ready') { slot.ready = true; backend = m.backend; log.debug('Signer recovery worker ready', { backend: m.backend, workers: slots.size }) } else if (m.type === 'unavailable') { giveUp(`a worker loads no backend: ${m.reason}`); return } else {
       const job = slot.inFlight.get(m.id)
       if (job === undefined) return
       slot.inFlight.delete(m.id)
@@ -193,6 +196,7 @@ export function createWorkers (c: { logger: Logger, recoverHere: (items: readonl
     },
     live: () => slots.size,
     jobs: () => done,
-    crashes: () => exits
+    crashes: () => exits,
+    backend: () => broken !== undefined ? 'none' : backend
   }
 }
