@@ -17,9 +17,10 @@ import type { Logger } from '../../log/logger.js'
 import type { Address } from '../bytes.js'
 import type { RecoverSigner } from './recover.js'
 import { createRecoverBackend, WASM_SECP_PACKAGE, type RecoverBackendName } from './recover-wasm.js'
-import { createWorkers, type RecoverItem, type WorkerSet } from './recover-workers.js'
+import type { RecoverItem } from './recover-worker.js'
+import { createWorkers, type WorkerSet } from './recover-workers.js'
 
-export { RecoverPoolBusyError, type RecoverItem } from './recover-workers.js'
+export { RecoverPoolBusyError, type RecoverItem } from './recover-worker.js'
 
 export interface RecoverPoolInit {
   /** Worker threads; 0 keeps recovery in this thread. Default: defaultRecoverWorkers(). */

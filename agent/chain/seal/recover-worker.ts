@@ -1,6 +1,7 @@
 /**
  * The body of a signer-recovery worker thread, as plain JavaScript source for
- * `new Worker(source, { eval: true })`, and the wire format between it and recover-pool.ts.
+ * `new Worker(source, { eval: true })`, the wire format between it and recover-workers.ts, and
+ * the types the pool and its workers share.
  *
  * Why a source string: the agent ships as one esbuild file (dist/meshbox.mjs) and runs from .ts
  * under tsx in tests; a worker *file* would need its own bundle entry in one case and a loader in
@@ -14,8 +15,21 @@
  * v 1); the answer is `{ type: 'done', id, pubs, ok }` with n 65-byte uncompressed keys and one
  * flag byte each (1 = recovered). v is checked to be 0 or 1 by the sender.
  */
+import { addressOfPublicKey, bytesToHex, type Address } from '../bytes.js'
+
 export const RECORD_BYTES = 97
 export const PUBLIC_KEY_BYTES = 65
+
+export interface RecoverItem { readonly digest: Uint8Array, readonly seal: Uint8Array }
+export type Answers = Array<Address | undefined>
+
+export class RecoverPoolBusyError extends Error {
+  static override readonly name = 'RecoverPoolBusyError'
+  constructor (queued: number, max: number) {
+    super(`signer recovery queue holds ${queued} items, at most ${max}`)
+    this.name = 'RecoverPoolBusyError'
+  }
+}
 
 export interface WorkerData { wasmUrl?: string, nobleUrl?: string }
 export interface JobMessage { type: 'job', id: number, n: number, input: Uint8Array }
@@ -74,11 +88,32 @@ load().then((backend) => {
 `
 
 /** Packs (digest, seal) pairs, already checked for length and v, into one job input. */
-export function packJob (items: ReadonlyArray<{ digest: Uint8Array, seal: Uint8Array }>): Uint8Array<ArrayBuffer> {
+export function packJob (items: readonly RecoverItem[]): Uint8Array<ArrayBuffer> {
   const input = new Uint8Array(items.length * RECORD_BYTES)
   items.forEach((item, i) => {
     input.set(item.digest, i * RECORD_BYTES)
     input.set(item.seal, i * RECORD_BYTES + 32)
   })
   return input
+}
+
+/** Signers repeat (17 on Spectrum), so each public key is hashed to its address once. */
+const addresses = new Map<string, Address>()
+
+/** The addresses in a `done` reply, undefined where the worker recovered no key. */
+export function unpackAnswers (n: number, pubs: Uint8Array, ok: Uint8Array): Answers {
+  const out: Answers = []
+  for (let i = 0; i < n; i++) {
+    if (ok[i] !== 1) { out.push(undefined); continue }
+    const pub = pubs.subarray(i * PUBLIC_KEY_BYTES, (i + 1) * PUBLIC_KEY_BYTES)
+    const key = bytesToHex(pub)
+    let address = addresses.get(key)
+    if (address === undefined) {
+      if (addresses.size >= 256) addresses.clear()
+      address = addressOfPublicKey(pub)
+      addresses.set(key, address)
+    }
+    out.push(address)
+  }
+  return out
 }

@@ -6,19 +6,7 @@
 import { Worker } from 'node:worker_threads'
 import { AgentError, ErrorCode } from '../../errors.js'
 import type { Logger } from '../../log/logger.js'
-import { addressOfPublicKey, bytesToHex, type Address } from '../bytes.js'
-import { packJob, PUBLIC_KEY_BYTES, WORKER_SOURCE, type WorkerData, type WorkerReply } from './recover-worker.js'
-
-export interface RecoverItem { readonly digest: Uint8Array, readonly seal: Uint8Array }
-type Answers = Array<Address | undefined>
-
-export class RecoverPoolBusyError extends Error {
-  static override readonly name = 'RecoverPoolBusyError'
-  constructor (queued: number, max: number) {
-    super(`signer recovery queue holds ${queued} items, at most ${max}`)
-    this.name = 'RecoverPoolBusyError'
-  }
-}
+import { packJob, RecoverPoolBusyError, unpackAnswers, WORKER_SOURCE, type Answers, type RecoverItem, type WorkerData, type WorkerReply } from './recover-worker.js'
 
 export interface WorkerSetInit extends WorkerData {
   size: number
@@ -52,7 +40,6 @@ export function createWorkers (c: { logger: Logger, recoverHere: (items: readonl
   const log = c.logger
   const slots = new Set<Slot>()
   const queue: Job[] = []
-  const addresses = new Map<string, Address>()
   let pending = 0
   let nextId = 1
   let closed = false
@@ -62,18 +49,6 @@ export function createWorkers (c: { logger: Logger, recoverHere: (items: readonl
   let done = 0
   let exits = 0
   let backend: 'wasm' | 'noble' | undefined
-
-  /** Signers repeat (17 on Spectrum), so each key is hashed to its address once. */
-  const addressOf = (pub: Uint8Array): Address => {
-    const key = bytesToHex(pub)
-    let a = addresses.get(key)
-    if (a === undefined) {
-      if (addresses.size >= 256) addresses.clear()
-      a = addressOfPublicKey(pub)
-      addresses.set(key, a)
-    }
-    return a
-  }
 
   const finish = (job: Job, answers: Answers): void => {
     pending -= job.items.length
@@ -103,11 +78,16 @@ export function createWorkers (c: { logger: Logger, recoverHere: (items: readonl
   }
 
   const onReply = (slot: Slot, m: WorkerReply): void => {
-    if (m.type === 'ready') { slot.ready = true; backend = m.backend; log.debug('Signer recovery worker ready', { backend: m.backend, workers: slots.size }) } else if (m.type === 'unavailable') { giveUp(`a worker loads no backend: ${m.reason}`); return } else {
-      const job = slot.inFlight.get(m.id)
-      if (job === undefined) return
+    if (m.type === 'unavailable') { giveUp(`a worker loads no backend: ${m.reason}`); return }
+    if (m.type === 'ready') {
+      slot.ready = true
+      backend = m.backend
+      log.debug('Signer recovery worker ready', { backend: m.backend, workers: slots.size })
+    }
+    const job = m.type === 'done' ? slot.inFlight.get(m.id) : undefined
+    if (m.type === 'done' && job !== undefined) {
       slot.inFlight.delete(m.id)
-      finish(job, job.items.map((_, i) => m.ok[i] === 1 ? addressOf(m.pubs.subarray(i * PUBLIC_KEY_BYTES, (i + 1) * PUBLIC_KEY_BYTES)) : undefined))
+      finish(job, unpackAnswers(job.items.length, m.pubs, m.ok))
     }
     dispatch()
   }
