@@ -71,6 +71,21 @@ describe('recovery cache seeding', () => {
     assert.equal(recover.has(digest.slice().fill(1), sig), false, 'keyed by digest and seal')
   })
 
+  it('behavior: the cache key tells every byte and the split between digest and seal apart', () => {
+    let calls = 0
+    const recover = cachedRecover((d, s) => { calls++; return recoverWithNoble(d, s) })
+    const sig = signDigest(digest, keys[2]!)
+    assert.equal(recover(digest, sig), keys[2]!.address)
+    // The same 97 bytes, split 31 + 66: malformed, so it must not be answered from the entry above.
+    assert.equal(recover(digest.subarray(0, 31), concatBytes(digest.subarray(31), sig)), undefined)
+    assert.equal(calls, 2)
+    for (const b of [0x80, 0x81, 0x9d, 0xff]) {
+      const d = digest.slice(); d[0] = b
+      recover(d, sig)
+    }
+    assert.equal(calls, 6, 'bytes 0x80–0xff are distinct in the key')
+  })
+
   it('behavior: engines expose the (seal hash, seal) to recover and take seeded signers', () => {
     let calls = 0
     const engine = createSealEngine('tribe', { recover: (d, s) => { calls++; return recoverWithNoble(d, s) } })
