@@ -4,8 +4,9 @@
  * fallback) while the main thread hashes and checks the rules. See recover-worker.ts for why the
  * worker is an eval'd source string.
  *
- * Workers start on the first batch and stop after `idleStopMs` without one: each costs ~8–12 MB
- * of RSS, which a box that is in sync (one header per 15 s, recovered in-thread) should not pay.
+ * Workers start on the first batch and stop after `idleStopMs` without one: each costs ~12 MB
+ * of RSS (WASM in this thread ~5 MB more), which a box that is in sync (one header per 15 s,
+ * recovered in-thread) should not pay.
  * Nothing here can crash the agent or give a wrong answer: a worker that dies has its jobs
  * recovered in this thread and is replaced (at most `maxRestarts` times a minute, then the pool
  * recovers in-thread only), and a worker without any backend makes the pool do the same.
