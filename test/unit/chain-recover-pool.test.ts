@@ -151,6 +151,9 @@ describe('signer recovery pool', { timeout: 60_000 }, () => {
   it('behavior: idle workers stop, and start again with the next batch', async () => {
     const p = await pool({ idleStopMs: 50 })
     assert.deepEqual(await p.recoverMany(items.slice(0, 80)), expected.slice(0, 80))
+    // Nothing for a worker to do: answered at once, and the idle stop still comes.
+    assert.deepEqual(await p.recoverMany([]), [])
+    assert.deepEqual(await p.recoverMany([{ digest: good[0]!.digest, seal: good[0]!.seal.subarray(0, 64) }]), [undefined])
     const deadline = Date.now() + 5000
     while (p.stats().live > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
     assert.equal(p.stats().live, 0)

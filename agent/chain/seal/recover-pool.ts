@@ -1,5 +1,5 @@
 /**
- * Signer recovery on worker threads. Headers are independent to recover and recovery is ~80% of
+ * Signer recovery on worker threads. Headers are independent to recover and recovery is ~70% of
  * verification, so a batch is split across workers (each with WASM libsecp256k1, noble as its
  * fallback) while the main thread hashes and checks the rules. See recover-worker.ts for why the
  * worker is an eval'd source string.
@@ -12,6 +12,7 @@
  * recovers in-thread only), and a worker without any backend makes the pool do the same.
  */
 import { availableParallelism } from 'node:os'
+import type { Worker } from 'node:worker_threads'
 import { AgentError, ErrorCode } from '../../errors.js'
 import type { Component } from '../../component.js'
 import type { Logger } from '../../log/logger.js'
@@ -34,7 +35,7 @@ export interface RecoverPoolInit {
   wasmSpecifier?: string
   nobleSpecifier?: string
   /** Test hook: each worker as it is spawned, so a test can terminate one mid-batch. */
-  onWorker?: (worker: import('node:worker_threads').Worker) => void
+  onWorker?: (worker: Worker) => void
 }
 
 export interface RecoverPoolStats {
@@ -128,6 +129,7 @@ export function createRecoverPool (c: { logger: Logger }, init: RecoverPoolInit 
         if (item.digest.length === 32 && item.seal.length === 65 && (v === 0 || v === 1)) wanted.push(i)
       })
       const work = wanted.map(i => items[i] as RecoverItem)
+      if (work.length === 0) return out
       const answers = workers === undefined || !workers.usable() ? recoverHere(work) : await workers.run(work, signal)
       wanted.forEach((at, k) => { out[at] = answers[k] })
       return out

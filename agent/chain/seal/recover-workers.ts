@@ -156,6 +156,7 @@ export function createWorkers (c: { logger: Logger, recoverHere: (items: readonl
           job.reject(new AgentError(ErrorCode.ABORTED, 'signer recovery was cancelled'))
         }
       }
+      if (jobs.length === 0) return []
       signal?.addEventListener('abort', onAbort, { once: true })
       clearTimeout(idleTimer)
       for (const job of jobs) { queue.push(job); pending += job.items.length }
