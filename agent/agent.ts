@@ -1,8 +1,8 @@
 /**
  * The one place that knows every component: it builds them in dependency order (store, identity,
- * libp2p node, probe, neighbours, discovery, routing, broadcast, service directory, chain sync,
- * forwarding, messages, relay supervisor, HTTP, memory watch), starts them in that order and stops them in
- * reverse. Starting or stopping twice is harmless.
+ * libp2p node, probe, neighbours, discovery, routing, broadcast, service directory, signer-recovery
+ * pool, chain sync, forwarding, messages, relay supervisor, HTTP, memory watch), starts them in that
+ * order and stops them in reverse. Starting or stopping twice is harmless.
  */
 import type { PrivateKey } from '@libp2p/interface'
 import type { AbortOptions, Component } from './component.js'
@@ -23,6 +23,7 @@ import { createServiceDirectory, type ServiceDirectory } from './mesh/service-di
 import { createForwardingService, type ForwardingService } from './mesh/forwarding/index.js'
 import { createMessageService, type MessageService } from './mesh/messages/index.js'
 import { createChainSync, resolveChainSettings, type ChainSync } from './chain/sync/index.js'
+import { createRecoverPool } from './chain/seal/recover-pool.js'
 import type { RpcMethod } from './services/rpc/jsonrpc.js'
 import { createLightNode } from './chain/light-node.js'
 import { createRelayLinks } from './mesh/relay-links.js'
@@ -190,8 +191,12 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         })
         await startOne(services, options)
         if (config.chain.enabled) {
-          chain = createChainSync({ store: storeComponent, broadcast, services, logger: log.child('chain') }, {
-            ...resolveChainSettings(config.chain), maxMessageBytes: config.mesh.broadcast.maxMessageBytes
+          const chainSettings = resolveChainSettings(config.chain)
+          // Spawns nothing yet: workers start with the first batch to catch up on, WASM with the first header.
+          const recoverPool = createRecoverPool({ logger: log.child('chain') }, { workers: chainSettings.verifyWorkers })
+          await startOne(recoverPool, options)
+          chain = createChainSync({ store: storeComponent, broadcast, services, recoverPool, logger: log.child('chain') }, {
+            ...chainSettings, maxMessageBytes: config.mesh.broadcast.maxMessageBytes
           })
           await startOne(chain, options)
         }

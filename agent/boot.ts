@@ -66,8 +66,12 @@ if (file !== undefined && (cachedData === undefined || script.cachedDataRejected
   process.once('exit', save)
 }
 
-// Code restored from the cache cannot use import() on Node 20: lend ours (agent/system/import-external.ts).
-Object.assign(globalThis, { [Symbol.for('meshbox.importExternal')]: async (specifier: string): Promise<unknown> => await import(specifier) })
+// Code restored from the cache cannot use import() on Node 20, and CommonJS has no import.meta:
+// lend ours (agent/system/import-external.ts).
+Object.assign(globalThis, {
+  [Symbol.for('meshbox.importExternal')]: async (specifier: string): Promise<unknown> => await import(specifier),
+  [Symbol.for('meshbox.resolveExternal')]: (specifier: string): string => import.meta.resolve(specifier)
+})
 const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void
 const module = { exports: {} }
 run(module.exports, createRequire(main), module, main, dirname(main))

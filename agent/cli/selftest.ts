@@ -1,8 +1,10 @@
 /**
- * `meshbox selftest`: open the store, start the node, check HTTP answers, stop. It runs beside a
- * live agent without disturbing it: loopback listen address, any free HTTP port, no discovery.
+ * `meshbox selftest`: open the store, start the node, check HTTP answers, stop; then recover a
+ * known header seal in this thread and on a worker thread. It runs beside a live agent without
+ * disturbing it: loopback listen address, any free HTTP port, no discovery.
  */
 import { createAgent } from '../agent.js'
+import { checkRecovery } from '../chain/seal/recover-check.js'
 import { checkProfileAllowed } from '../config/load.js'
 import { detectPlatform } from '../system/platform.js'
 import { loadForArgs } from './start.js'
@@ -32,6 +34,9 @@ export async function runSelftest (args: ParsedArgs): Promise<number> {
   } finally {
     await agent.stop()
   }
+  // Which backend signer recovery loads (WASM from node_modules beside the bundle, or noble).
+  const recovery = await checkRecovery({ logger })
+  checks.push([`signer recovery (${recovery.here} here, ${recovery.workers} in a worker)`, recovery.ok])
   for (const [name, ok] of checks) process.stdout.write(`${ok ? 'ok  ' : 'FAIL'}  ${name}\n`)
   if (checks.some(([, ok]) => !ok)) throw new AgentError(ErrorCode.INTERNAL, 'selftest failed')
   process.stdout.write(`selftest passed (profile ${profile.id}, data ${config.dataDir})\n`)

@@ -99,6 +99,7 @@ export const FIELDS: readonly Field[] = [
   { path: 'chain.demoteMs', type: 'int', min: 1_000, max: 7 * 86_400_000, doc: 'how long an upstream that lied stays unused' },
   { path: 'chain.chief100Block', type: 'int', min: -1, max: MAX_INT, doc: 'Tribe Chief100Block fork number; -1 = the preset\'s' },
   { path: 'chain.sip002Block', type: 'int', min: -1, max: MAX_INT, doc: 'Tribe SIP002 fork number; -1 = the preset\'s' },
+  { path: 'chain.verifyWorkers', type: 'int', min: -1, max: 16, doc: 'worker threads recovering header signers while catching up; 0 = none (all in the main thread), -1 = one per core, at most 4' },
   { path: 'memory.maxRssBytes', type: 'int', min: 16 * 1024 * 1024, max: MAX_INT, doc: 'memory budget from the profile' },
   { path: 'services.roles', type: 'string[]', check: checkRoles, doc: 'roles this box announces ("uplink-gateway", "monitor"); at most 16' },
   { path: 'services.announceIntervalMs', type: 'int', min: 1_000, max: 3_600_000, doc: 'how often this box re-announces its roles' },

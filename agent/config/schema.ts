@@ -108,6 +108,8 @@ export interface Config {
     /** Tribe fork numbers; -1 = the preset's own. */
     chief100Block: number
     sip002Block: number
+    /** Worker threads recovering header signers during catch-up; 0 = none, -1 = one per core (at most 4). */
+    verifyWorkers: number
   }
   services: {
     /** Roles this box announces to the mesh ("uplink-gateway", "monitor"). */
@@ -217,7 +219,8 @@ export const DEFAULTS: Config = {
     maxResponseBytes: 8 * 1024 * 1024,
     demoteMs: 10 * 60 * 1000,
     chief100Block: -1,
-    sip002Block: -1
+    sip002Block: -1,
+    verifyWorkers: -1
   },
   services: { roles: [], announceIntervalMs: 30_000, expireAfterMs: 90_000 }
 }

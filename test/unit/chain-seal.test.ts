@@ -58,6 +58,56 @@ describe('signer recovery', () => {
   })
 })
 
+describe('recovery cache seeding', () => {
+  it('behavior: a seeded signer is answered from the cache without recovering', () => {
+    let calls = 0
+    const recover = cachedRecover((d, s) => { calls++; return recoverWithNoble(d, s) })
+    const sig = signDigest(digest, keys[1]!)
+    assert.equal(recover.has(digest, sig), false)
+    recover.seed(digest, sig, keys[1]!.address)
+    assert.equal(recover.has(digest, sig), true)
+    assert.equal(recover(digest, sig), keys[1]!.address)
+    assert.equal(calls, 0)
+    assert.equal(recover.has(digest.slice().fill(1), sig), false, 'keyed by digest and seal')
+  })
+
+  it('behavior: the cache key tells every byte and the split between digest and seal apart', () => {
+    let calls = 0
+    const recover = cachedRecover((d, s) => { calls++; return recoverWithNoble(d, s) })
+    const sig = signDigest(digest, keys[2]!)
+    assert.equal(recover(digest, sig), keys[2]!.address)
+    // The same 97 bytes, split 31 + 66: malformed, so it must not be answered from the entry above.
+    assert.equal(recover(digest.subarray(0, 31), concatBytes(digest.subarray(31), sig)), undefined)
+    assert.equal(calls, 2)
+    for (const b of [0x80, 0x81, 0x9d, 0xff]) {
+      const d = digest.slice(); d[0] = b
+      recover(d, sig)
+    }
+    assert.equal(calls, 6, 'bytes 0x80–0xff are distinct in the key')
+  })
+
+  it('behavior: engines expose the (seal hash, seal) to recover and take seeded signers', () => {
+    let calls = 0
+    const engine = createSealEngine('tribe', { recover: (d, s) => { calls++; return recoverWithNoble(d, s) } })
+    const preset = resolvePreset('mainnet')
+    const chain = makeTribeChain({ preset: tribeOf(preset), signers: keys.slice(0, 3), count: 4, from: 2_823_366n - 2n })
+    for (const [i, h] of chain.headers.entries()) {
+      const input = engine.sealInput(h)
+      assert.ok(input !== undefined)
+      assert.deepEqual(input.digest, sealHash(h, 'tribe'))
+      assert.deepEqual(input.seal, h.extraData.subarray(h.extraData.length - 65))
+      assert.equal(engine.knows(input), false)
+      engine.seed(input, chain.sealers[i]!.address)
+      assert.equal(engine.knows(input), true)
+      assert.equal(engine.verifySeal(h, { preset, engine, nowS: 2e9, signers: new Set(keys.slice(0, 3).map(k => k.address)) }), undefined)
+    }
+    assert.equal(calls, 0, 'every signer came from the seed')
+    assert.equal(engine.sealInput(corrupt(chain.headers[0]!, { extraData: new Uint8Array(64) })), undefined, 'no room for a seal')
+    const none = createSealEngine('none')
+    assert.equal(none.sealInput(chain.headers[0]!), undefined)
+  })
+})
+
 describe('tribe engine', () => {
   const preset = resolvePreset('mainnet')
   const tribe = tribeOf(preset)

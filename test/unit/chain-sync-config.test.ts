@@ -9,6 +9,7 @@ import { parseCli } from '../../agent/cli/args.js'
 import { formatChain } from '../../agent/cli/client.js'
 import { ChainErrorCode, ChainInputError } from '../../agent/chain/errors.js'
 import { resolveChainSettings } from '../../agent/chain/sync/settings.js'
+import { defaultRecoverWorkers } from '../../agent/chain/seal/recover-pool.js'
 import { loadConfig } from '../../agent/config/load.js'
 import { DEFAULTS } from '../../agent/config/schema.js'
 import { AgentError, ErrorCode } from '../../agent/errors.js'
@@ -25,6 +26,16 @@ describe('chain configuration', () => {
     assert.deepEqual(s.anchor, { kind: 'genesis', number: 0n, hash: '0xa8ab5ecb308dd061e6baa8c8a04a62b3e35fae7aae1393921f8d52deac2c5712' })
     assert.equal(s.pollIntervalMs, 15_000)
     assert.deepEqual([s.windowHeaders, s.batchSize, s.maxResponseBytes], [2048, 100, 8 * 1024 * 1024])
+    assert.equal(s.verifyWorkers, defaultRecoverWorkers(), '-1: one recovery worker per core')
+    assert.ok(s.verifyWorkers >= 1 && s.verifyWorkers <= 4)
+  })
+
+  it('behavior: chain.verifyWorkers sets the recovery workers, 0 for none', async () => {
+    const { config } = await loadConfig({ env: { MESHBOX_CHAIN_VERIFY_WORKERS: '0' } })
+    assert.equal(resolveChainSettings(config.chain).verifyWorkers, 0)
+    assert.equal(resolveChainSettings({ ...config.chain, verifyWorkers: 3 }).verifyWorkers, 3)
+    await assert.rejects(loadConfig({ env: { MESHBOX_CHAIN_VERIFY_WORKERS: '17' } }), configError(/chain.verifyWorkers/))
+    await assert.rejects(loadConfig({ env: { MESHBOX_CHAIN_VERIFY_WORKERS: '-2' } }), configError(/chain.verifyWorkers/))
   })
 
   it('args: --chain and a repeated --chain-rpc set chain.preset and chain.rpc', async () => {

@@ -23,6 +23,7 @@ import { createForwardingService } from '../../agent/mesh/forwarding/index.js'
 import { createBroadcast } from '../../agent/mesh/broadcast/index.js'
 import { createServiceDirectory } from '../../agent/mesh/service-directory/index.js'
 import { createChainSync, resolveChainSettings } from '../../agent/chain/sync/index.js'
+import { createRecoverPool } from '../../agent/chain/seal/recover-pool.js'
 import { createLmdbStore } from '../../agent/store/lmdb-store.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -63,6 +64,7 @@ describe('component lifecycle', () => {
         routing,
         broadcast,
         services,
+        createRecoverPool({ logger: silentLogger }, { workers: 2 }),
         createChainSync({ store, broadcast, services, logger: silentLogger }, { ...chainSettings, maxMessageBytes: config.mesh.broadcast.maxMessageBytes }),
         createForwardingService({ node, routing, logger: silentLogger }, config.mesh.routing),
         createRelayLinks({ node, routing, logger: silentLogger }, { enabled: true, maxRelayedLinks: 2, checkIntervalMs: 1000, dialTimeoutMs: 1000 }),

@@ -8,13 +8,13 @@ import { bytesToHex } from '../bytes.js'
 import { SEAL_BYTES, sealHash, sealOf, type Header } from '../header.js'
 import { failure } from '../verify/types.js'
 import { cliqueInTurn, cliqueRecentlySigned, cliqueSignersFromExtra } from './clique-snapshot.js'
-import type { SealEngine } from './engine.js'
+import type { SealCheck } from './engine.js'
 import type { RecoverSigner } from './recover.js'
 
 export const CLIQUE_DIFF_IN_TURN = 2n
 export const CLIQUE_DIFF_NO_TURN = 1n
 
-export function createCliqueEngine (recover: RecoverSigner): SealEngine {
+export function createCliqueEngine (recover: RecoverSigner): SealCheck {
   const signer = (h: Header): ReturnType<RecoverSigner> =>
     h.extraData.length < SEAL_BYTES ? undefined : recover(sealHash(h, 'clique'), sealOf(h))
   return {

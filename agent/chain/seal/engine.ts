@@ -4,7 +4,7 @@
  * engine (extraData length, difficulty range) live with the other rules in ../verify/.
  */
 import type { Address } from '../bytes.js'
-import type { Header } from '../header.js'
+import { SEAL_BYTES, sealHash, sealOf, type Header } from '../header.js'
 import type { SealEngineName } from '../presets.js'
 import type { VerifyContext, VerifyFailure } from '../verify/types.js'
 import { createCliqueEngine } from './clique.js'
@@ -24,7 +24,25 @@ export interface SealEngine {
    * key. For `none` this is the coinbase (`miner`), since nothing is signed.
    */
   signer (header: Header): Address | undefined
+  /**
+   * What recovering the signer takes (the seal hash and the 65 seal bytes), so a batch can be
+   * recovered off-thread before it is verified; undefined when nothing is signed (`none`) or
+   * extraData has no room for a seal.
+   */
+  sealInput (header: Header): SealInput | undefined
+  /** Is the signer of this input in the recovery cache already? */
+  knows (input: SealInput): boolean
+  /**
+   * Records a signer recovered elsewhere (recover-pool.ts), so verifySeal finds it cached. Only
+   * for an answer of the same recovery: verification trusts it as its own.
+   */
+  seed (input: SealInput, signer: Address): void
 }
+
+/** What each engine's file implements; createSealEngine adds the recovery-cache part. */
+export type SealCheck = Pick<SealEngine, 'name' | 'verifySeal' | 'signer'>
+
+export interface SealInput { readonly digest: Uint8Array, readonly seal: Uint8Array }
 
 export interface SealEngineInit {
   /** Recovery backend; defaults to pure-JS @noble/curves. */
@@ -41,9 +59,13 @@ export interface SealEngineInit {
  */
 export function createSealEngine (name: SealEngineName, init: SealEngineInit = {}): SealEngine {
   const recover = cachedRecover(init.recover ?? recoverWithNoble, init.cacheSize)
-  switch (name) {
-    case 'tribe': return createTribeEngine(recover)
-    case 'clique': return createCliqueEngine(recover)
-    case 'none': return createNoneEngine()
+  if (name === 'none') return { ...createNoneEngine(), sealInput: () => undefined, knows: () => true, seed: () => {} }
+  const base = name === 'tribe' ? createTribeEngine(recover) : createCliqueEngine(recover)
+  return {
+    ...base,
+    // Tribe and Clique sign the same digest, from the same bytes.
+    sealInput: (h) => h.extraData.length < SEAL_BYTES ? undefined : { digest: sealHash(h, name), seal: sealOf(h) },
+    knows: (input) => recover.has(input.digest, input.seal),
+    seed: (input, signer) => { recover.seed(input.digest, input.seal, signer) }
   }
 }

@@ -4,9 +4,9 @@
  * from the one node we were pointed at.
  */
 import { toAddress } from '../bytes.js'
-import type { SealEngine } from './engine.js'
+import type { SealCheck } from './engine.js'
 
-export function createNoneEngine (): SealEngine {
+export function createNoneEngine (): SealCheck {
   return {
     name: 'none',
     signer: header => toAddress(header.miner),

@@ -9,10 +9,10 @@
  */
 import { SEAL_BYTES, sealHash, sealOf, type Header } from '../header.js'
 import { failure } from '../verify/types.js'
-import type { SealEngine } from './engine.js'
+import type { SealCheck } from './engine.js'
 import type { RecoverSigner } from './recover.js'
 
-export function createTribeEngine (recover: RecoverSigner): SealEngine {
+export function createTribeEngine (recover: RecoverSigner): SealCheck {
   const signer = (h: Header): ReturnType<RecoverSigner> =>
     h.extraData.length < SEAL_BYTES ? undefined : recover(sealHash(h, 'tribe'), sealOf(h))
   return {

@@ -8,9 +8,10 @@ import type { Logger } from '../../log/logger.js'
 import type { Header } from '../header.js'
 import type { ChainPreset } from '../presets.js'
 import type { SealEngine } from '../seal/engine.js'
-import { verifyChain } from '../verify/verify-chain.js'
+import type { RecoverPool } from '../seal/recover-pool.js'
 import type { VerifyContext, VerifyFailure } from '../verify/types.js'
 import type { HeaderStore, InsertResult, Reorg, StoredHeader } from './header-store.js'
+import { verifyBatch } from './verify-batch.js'
 
 export type HeadSource = 'upstream' | 'mesh'
 
@@ -46,9 +47,6 @@ export interface AcceptResult {
   readonly insert?: InsertResult
 }
 
-/** Headers verified between two yields to the event loop (a Tribe seal costs ~2.5 ms). */
-const VERIFY_CHUNK = 32
-
 export interface SyncCoreInit {
   preset: ChainPreset
   engine: SealEngine
@@ -56,6 +54,8 @@ export interface SyncCoreInit {
   logger: Logger
   windowHeaders: number
   now?: () => number
+  /** Recovers the signers of a batch on worker threads first; without it, all in this thread. */
+  pool?: RecoverPool
 }
 
 export class SyncCore {
@@ -65,6 +65,7 @@ export class SyncCore {
   readonly log: Logger
   readonly windowHeaders: number
   readonly now: () => number
+  readonly pool: RecoverPool | undefined
   readonly counters = { fromUpstream: 0, fromMesh: 0, refused: 0, reorgs: 0 }
   lastFailure: SyncFailure | undefined
   lastReorg: { atMs: number, depth: number, from: number, to: number } | undefined
@@ -80,6 +81,7 @@ export class SyncCore {
     this.log = init.logger
     this.windowHeaders = init.windowHeaders
     this.now = init.now ?? Date.now
+    this.pool = init.pool
   }
 
   verifyContext (): VerifyContext {
@@ -116,18 +118,10 @@ export class SyncCore {
   /**
    * Verifies `headers` (consecutive, on top of `parent`) and stores the part that passes, in one
    * commit. Call inside `exclusive`. Never throws for a bad header: the failure comes back.
+   * @throws AgentError ABORTED when `signal` aborts before the segment is verified.
    */
-  async accept (parent: StoredHeader, headers: readonly Header[], from: HeadSource, source: string, skipBelow?: bigint): Promise<AcceptResult> {
-    let at = parent.header
-    let verified = 0
-    let failure: VerifyFailure | undefined
-    for (let i = 0; i < headers.length && failure === undefined; i += VERIFY_CHUNK) {
-      const r = verifyChain(at, headers.slice(i, i + VERIFY_CHUNK), this.verifyContext())
-      verified += r.verified
-      at = r.head
-      failure = r.failure
-      if (i + VERIFY_CHUNK < headers.length) await new Promise(resolve => setImmediate(resolve))
-    }
+  async accept (parent: StoredHeader, headers: readonly Header[], from: HeadSource, source: string, skipBelow?: bigint, signal?: AbortSignal): Promise<AcceptResult> {
+    const { verified, failure } = await verifyBatch({ engine: this.engine, pool: this.pool, logger: this.log }, parent.header, headers, this.verifyContext(), signal)
     if (failure !== undefined && failure.rule !== 'future') {
       this.counters.refused++
       this.fail({ code: ErrorCode.CHAIN_HEADER_REFUSED, rule: failure.rule, number: Number(failure.number), message: failure.message, source })

@@ -16,6 +16,7 @@ import type { AbortOptions, Component } from '../../component.js'
 import { sleep } from '../../component.js'
 import type { Logger } from '../../log/logger.js'
 import type { Store } from '../../store/store.js'
+import type { RecoverPool } from '../seal/recover-pool.js'
 import type { ChainPreset } from '../presets.js'
 import { createSealEngine } from '../seal/engine.js'
 import { SyncCore, type HeadListener, type SyncFailure, type VerifiedHead } from './core.js'
@@ -81,9 +82,12 @@ export interface ChainSyncComponents {
   services?: { setRole: (role: string, on: boolean) => void }
   logger: Logger
   now?: () => number
+  /** Signer recovery: its in-thread backend (WASM once loaded) and worker threads for batches. */
+  recoverPool?: RecoverPool
 }
 
-export interface ChainSyncInit extends ChainSettings {
+/** Everything in ChainSettings but the worker count, which agent.ts gives the recovery pool. */
+export interface ChainSyncInit extends Omit<ChainSettings, 'verifyWorkers'> {
   /** The headers topic bound (mesh.broadcast.maxMessageBytes). */
   maxMessageBytes: number
   meshTickMs?: number
@@ -97,7 +101,9 @@ export function createChainSync (c: ChainSyncComponents, init: ChainSyncInit): C
   const now = c.now ?? Date.now
   const preset = init.preset
   const headerStore = createHeaderStore({ store: c.store, logger: log }, { windowHeaders: init.windowHeaders, engine: preset.engine })
-  const core = new SyncCore({ preset, engine: createSealEngine(preset.engine), store: headerStore, logger: log, windowHeaders: init.windowHeaders, now })
+  const recoverPool = c.recoverPool
+  const engine = createSealEngine(preset.engine, recoverPool !== undefined ? { recover: recoverPool.recover } : {})
+  const core = new SyncCore({ preset, engine, store: headerStore, logger: log, windowHeaders: init.windowHeaders, now, ...(recoverPool !== undefined ? { pool: recoverPool } : {}) })
   let anchorConflict: string | undefined
 
   const pool: UpstreamPool | undefined = init.rpc.length === 0

@@ -174,6 +174,8 @@ export function createMeshSync (core: SyncCore, broadcast: MeshBroadcast, pool: 
     const parentHash = i > 0 ? hashOf(msg.headers[i - 1] as Header) : bytesToHex((msg.headers[0] as Header).parentHash)
     const parent = core.store.cached(parentHash)
     if (parent === undefined) return 'accept' // the handler looks further (store, requests)
+    // Validators are synchronous, so the pool cannot help here; WASM in this thread can, once loaded.
+    void core.pool?.warm()
     const r = verifyChain(parent.header, msg.headers.slice(i), core.verifyContext())
     if (r.failure === undefined) return 'accept'
     if (r.failure.rule === 'future') return { verdict: 'ignore', reason: r.failure.message }

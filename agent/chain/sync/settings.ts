@@ -7,6 +7,7 @@ import { AgentError, ErrorCode } from '../../errors.js'
 import type { Config } from '../../config/schema.js'
 import { ChainInputError } from '../errors.js'
 import { resolvePreset, type ChainPreset, type PresetOverrides } from '../presets.js'
+import { defaultRecoverWorkers } from '../seal/recover-pool.js'
 
 /**
  * Where trust starts:
@@ -29,6 +30,8 @@ export interface ChainSettings {
   requestTimeoutMs: number
   maxResponseBytes: number
   demoteMs: number
+  /** Signer-recovery worker threads (chain.verifyWorkers, -1 resolved to the core count). */
+  verifyWorkers: number
 }
 
 function invalid (key: string, message: string): AgentError {
@@ -72,6 +75,7 @@ export function resolveChainSettings (c: Config['chain']): ChainSettings {
     batchSize: c.batchSize,
     requestTimeoutMs: c.requestTimeoutMs,
     maxResponseBytes: c.maxResponseBytes,
-    demoteMs: c.demoteMs
+    demoteMs: c.demoteMs,
+    verifyWorkers: c.verifyWorkers < 0 ? defaultRecoverWorkers() : c.verifyWorkers
   }
 }

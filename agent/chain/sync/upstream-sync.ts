@@ -201,7 +201,7 @@ export function createUpstreamSync (core: SyncCore, pool: UpstreamPool, init: Up
         drop()
         if (next <= target) ahead = { from: next, headers: batchFrom(next) }
         const skipBelow = target - BigInt(core.windowHeaders) + 1n
-        const r = await core.exclusive(async () => await core.accept(cursor, batch, 'upstream', source.url, skipBelow))
+        const r = await core.exclusive(async () => await core.accept(cursor, batch, 'upstream', source.url, skipBelow, signal))
         if (r.insert?.refused !== undefined) {
           pool.backoff(source, r.insert.refused.message)
           return false
