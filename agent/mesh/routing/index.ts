@@ -113,7 +113,10 @@ export function createRoutingService (c: RoutingComponents, init: RoutingInit): 
       const silent = t - n.lastSeenMs > init.linkSilenceMs
       const relay = n.kind === 'relayed' && n.via !== null ? direct.get(n.via) : undefined
       const viaCost = relay !== undefined ? linkCost(facts(relay)) : undefined
-      const cost = silent ? METRIC_INFINITY : linkCost({ ...facts(n), ...(viaCost !== undefined ? { viaCost } : {}) })
+      // A relay box that routes already offers the path this link takes (us, relay, peer), with
+      // honest costs: the relayed link carries routes only where it is all there is.
+      const redundant = relay !== undefined && (state.entries.get(n.peerId)?.get(relay.peerId)?.advMetric ?? METRIC_INFINITY) < METRIC_INFINITY
+      const cost = silent || redundant ? METRIC_INFINITY : linkCost({ ...facts(n), ...(viaCost !== undefined ? { viaCost } : {}) })
       const before = state.linkCosts.get(n.peerId)
       const crossesInfinity = (before === undefined) !== (cost >= METRIC_INFINITY)
       if (crossesInfinity || (before !== undefined && Math.abs(cost - before) > before * COST_CHANGE_FRACTION)) {
