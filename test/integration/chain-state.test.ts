@@ -14,7 +14,7 @@ import { AgentError, ErrorCode } from '../../agent/errors.js'
 import { silentLogger } from '../../agent/log/logger.js'
 import { createLmdbStore } from '../../agent/store/lmdb-store.js'
 import type { Store } from '../../agent/store/store.js'
-import { FUNDED, seedState, startAnvilInNetns, STORAGE_RUNTIME, STORAGE_SLOTS, type AnvilNetns } from '../helpers/anvil-netns.js'
+import { FUNDED, seedState, startAnvilInNetns, STORAGE_RUNTIME, STORAGE_SLOTS, type AnvilNetns } from '../helpers/anvil-state.js'
 import { isNetnsAvailable } from '../helpers/netns.js'
 import { tempDir } from '../helpers/tmp.js'
 

@@ -14,7 +14,7 @@ import {
 } from '../../agent/chain/proof.js'
 import { encodeRlp, type RlpItem } from '../../agent/chain/rlp.js'
 import { verifyTrieProof } from '../../agent/chain/trie-proof.js'
-import { FUNDED, seedState, startAnvilInNetns, STORAGE_RUNTIME, STORAGE_SLOTS, type AnvilNetns } from '../helpers/anvil-netns.js'
+import { FUNDED, seedState, startAnvilInNetns, STORAGE_RUNTIME, STORAGE_SLOTS, type AnvilNetns } from '../helpers/anvil-state.js'
 import { isNetnsAvailable } from '../helpers/netns.js'
 
 const proofError = (field: string | RegExp, message?: RegExp) => (e: unknown): boolean => {
