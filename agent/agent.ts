@@ -46,6 +46,8 @@ export interface AgentComponents { logger: Logger }
 
 /** Receipts count as final this many blocks deep; unmined transactions are re-sent this often. */
 const LIGHT_NODE_TIMING = { confirmations: 3, resendEveryBlocks: 5, outboxCheckMs: 1_000, meshRequestTimeoutMs: 15_000 }
+/** Background warm-ups start this long after ready, so the first requests are answered first. */
+const WARM_AFTER_READY_MS = 1_000
 export interface AgentInit {
   config: Config
   profile: HardwareProfile
@@ -85,6 +87,7 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
   let privateKey: PrivateKey | undefined
   let starts: StartRecord | undefined
   let systemFacts: SystemFacts | undefined
+  let warmTimer: NodeJS.Timeout | undefined
   let wifi: WifiAdapter | undefined
 
   const live = <T>(x: T | undefined): T => {
@@ -238,8 +241,12 @@ export function createAgent (c: AgentComponents, init: AgentInit): Agent {
         statusPage: this.httpUrl(),
         sinceProcessStartMs: Math.round(performance.now())
       })
+      // Work that need not delay readiness: loading systeminformation for the first /system request.
+      warmTimer = setTimeout(() => { void systemFacts?.warm().catch(() => undefined) }, WARM_AFTER_READY_MS)
+      warmTimer.unref()
     },
     async stop () {
+      clearTimeout(warmTimer)
       const toStop = started.reverse()
       started = []
       for (const component of toStop) {

@@ -9,7 +9,6 @@
  */
 import { readdir, readFile, statfs } from 'node:fs/promises'
 import os from 'node:os'
-import si from 'systeminformation'
 import { effectiveMount, parseMounts } from '../store/fs-check.js'
 import { parseMilliCelsius, parseNetDev, type InterfaceCounters } from './proc.js'
 import { createTtlCache } from './ttl-cache.js'
@@ -47,10 +46,22 @@ export interface SystemFactsView {
   disk: { path: string, mountPoint: string | null, fsType: string | null, totalBytes: number, freeBytes: number, availableBytes: number } | { path: string, error: string }
 }
 
-export interface SystemFacts { get: () => Promise<SystemFactsView> }
+export interface SystemFacts {
+  get: () => Promise<SystemFactsView>
+  /** Loads systeminformation ahead of the first request (the agent does it just after it is ready). */
+  warm: () => Promise<void>
+}
 
 const CPU_INFO_TIMEOUT_MS = 5_000
 const MAX_THERMAL_ZONES = 32
+
+type Si = typeof import('systeminformation')
+let siModule: Promise<Si> | undefined
+/** systeminformation is a fifth of the bundle: loaded after the agent is ready (warm) or on first use, not before ready. */
+const loadSi = async (): Promise<Si> => {
+  siModule ??= import('systeminformation').then(m => (m as Si & { default?: Si }).default ?? m)
+  return await siModule
+}
 
 const text = async (path: string): Promise<string | null> => await readFile(path, 'utf8').then(s => s.slice(0, 64 * 1024), () => null)
 
@@ -63,7 +74,7 @@ export function createSystemFacts (_c: Record<string, never>, init: SystemFactsI
     const fallback = { model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), speedGhz: null }
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<typeof fallback>(resolve => { timer = setTimeout(() => { resolve(fallback) }, CPU_INFO_TIMEOUT_MS) })
-    const c = await Promise.race([si.cpu().then(x => ({ model: `${x.manufacturer} ${x.brand}`.trim() || fallback.model, cores: x.cores || fallback.cores, speedGhz: x.speed || null }), () => fallback), late])
+    const c = await Promise.race([loadSi().then(async si => await si.cpu()).then(x => ({ model: `${x.manufacturer} ${x.brand}`.trim() || fallback.model, cores: x.cores || fallback.cores, speedGhz: x.speed || null }), () => fallback), late])
     clearTimeout(timer)
     return c
   }
@@ -100,7 +111,7 @@ export function createSystemFacts (_c: Record<string, never>, init: SystemFactsI
   const collect = async (): Promise<SystemFactsView> => {
     const started = performance.now()
     cpuStatic ??= cpuInfo()
-    const [cpu, mem, temps, ifs, dsk] = await Promise.all([cpuStatic, si.mem(), temperatures(), interfaces(), disk()])
+    const [cpu, mem, temps, ifs, dsk] = await Promise.all([cpuStatic, loadSi().then(async si => await si.mem()), temperatures(), interfaces(), disk()])
     return {
       collectedAtMs: Date.now(),
       ageMs: 0,
@@ -118,6 +129,7 @@ export function createSystemFacts (_c: Record<string, never>, init: SystemFactsI
 
   const cache = createTtlCache(collect, init.ttlMs ?? 2_000)
   return {
+    async warm () { await loadSi() },
     async get () {
       const view = await cache.get()
       return { ...view, ageMs: cache.ageMs() ?? 0 }
