@@ -64,7 +64,8 @@ config services 'services'
     const fake = await makeFakeRoot({ board: MT6000, config })
     const [inst] = procdInstances(await run(fake))
     assert.deepEqual(inst?.command, ['/usr/bin/node', `--max-old-space-size=${heapOf('gl-mt6000')}`, APP, 'start'])
-    assert.deepEqual(Object.keys(inst?.env ?? {}), ['LIBC', 'NODE_ENV'])
+    // Only the code cache follows data_dir into the environment, and the agent reads no setting from it.
+    assert.deepEqual(inst?.env, { LIBC: 'musl', NODE_ENV: 'production', MESHBOX_CODE_CACHE_DIR: '/mnt/usb/meshbox/code-cache' })
   })
 
   it('behavior: enabled 0 starts nothing (procd then drops a running instance)', async () => {
