@@ -5,7 +5,7 @@
  * a few ms. Node 20 (OpenWrt 24.10's) has no code cache for ES modules, hence a CommonJS bundle
  * run through vm.Script with cachedData.
  *
- * The cache is a pure optimisation: any problem (no writable directory, a rejected or damaged
+ * The cache is a pure optimisation: every problem (no writable directory, a rejected or damaged
  * cache) falls back to a plain compile, silently. Because cached code is executable, the cache
  * directory must belong to this user and be closed to others, and entries are keyed by a hash of
  * the bundle's contents, Node's version and the CPU architecture. The agent and the CLI commands

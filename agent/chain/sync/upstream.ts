@@ -176,42 +176,35 @@ export function createUpstreamPool (c: UpstreamPoolComponents, init: UpstreamPoo
 
   const candidates = (): SourceState[] => rankSources(states, now())
 
+  /** The first answer from sources taken off `queue` in order; an upstream's JSON-RPC error ends the search. */
+  const firstAnswer = async (queue: SourceState[], method: string, params: readonly unknown[], options: CallOptions, why?: string): Promise<CallResult> => {
+    let lastError: unknown
+    for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
+      try {
+        if (!await admit(s, options)) continue
+        return { result: await single(s, method, params, options), source: ref(s) }
+      } catch (err) {
+        if (options.signal?.aborted === true) throw err
+        if (err instanceof AgentError && err.code === ErrorCode.CHAIN_UPSTREAM_ERROR) throw err
+        lastError = err
+      }
+    }
+    throw noUpstream(states.length, lastError, why)
+  }
+
   const pool: UpstreamPool = {
     async call (method, params, options = {}) {
-      let lastError: unknown
-      for (const s of candidates()) {
-        try {
-          if (!await admit(s, options)) continue
-          return { result: await single(s, method, params, options), source: ref(s) }
-        } catch (err) {
-          if (options.signal?.aborted === true) throw err
-          if (err instanceof AgentError && err.code === ErrorCode.CHAIN_UPSTREAM_ERROR) throw err
-          lastError = err
-        }
-      }
-      throw noUpstream(states.length, lastError)
+      return await firstAnswer(candidates(), method, params, options)
     },
     async callOn (source, method, params, options = {}) {
       const s = stateOf(source)
       return { result: await single(s, method, params, options), source: ref(s) }
     },
     async callTwo (method, params, options = {}) {
+      // Both draw from one queue, so the two answers always come from distinct sources.
       const queue = candidates()
-      const oneFrom = async (): Promise<CallResult> => {
-        let lastError: unknown
-        for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
-          try {
-            if (!await admit(s, options)) continue
-            return { result: await single(s, method, params, options), source: ref(s) }
-          } catch (err) {
-            if (options.signal?.aborted === true) throw err
-            if (err instanceof AgentError && err.code === ErrorCode.CHAIN_UPSTREAM_ERROR) throw err
-            lastError = err
-          }
-        }
-        throw noUpstream(states.length, lastError, 'two distinct healthy sources are needed for an answer by agreement')
-      }
-      return await Promise.all([oneFrom(), oneFrom()])
+      const why = 'two distinct healthy sources are needed for an answer by agreement'
+      return await Promise.all([firstAnswer(queue, method, params, options, why), firstAnswer(queue, method, params, options, why)])
     },
     async batchOn (source, requests, options = {}) {
       return await post(stateOf(source), requests, true, options)
