@@ -15,10 +15,11 @@ NODE22_VERSION := 22.23.3
 NODE22 := .cache/node-$(NODE22_VERSION)/bin/node
 # Debian packages the tests need, as "command:package".
 # busybox: the router's shell (ash -n and the init script tests); llvm-strip: strips lmdb's
-# native file for any target architecture when packaging; qemu: the aarch64 run of the package.
-SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium busybox:busybox llvm-strip:llvm qemu-aarch64-static:qemu-user-static
+# native file for any target architecture when packaging; qemu: the aarch64 run of the package;
+# aarch64-linux-gnu-gcc: the crypto addon for arm64 routers (scripts/build-native.ts).
+SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium busybox:busybox llvm-strip:llvm qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
 
-.PHONY: all deps system-deps node22 arm64-emu build run package test test-unit test-integration test-netns test-package typecheck bench clean
+.PHONY: all deps system-deps node22 arm64-emu native build run package test test-unit test-integration test-netns test-package typecheck bench clean
 
 all: build
 
@@ -70,7 +71,17 @@ arm64-emu: $(ARM64_NODE) $(ARM64_SYSROOT)
 $(BUNDLE): node_modules/.installed $(SOURCES) scripts/build.ts
 	$(NODE) --import tsx scripts/build.ts
 
-build: $(BUNDLE)
+# The crypto addon (Keccak-256, secp256k1 recovery) for this machine's CPU; the agent falls back
+# to JS and WASM without it. Packages build their target's own (scripts/package/build.ts).
+HOST_CPU := $(shell $(NODE) -p process.arch 2>/dev/null)
+NATIVE_HOST := dist/native/meshbox-crypto-linux-$(HOST_CPU).node
+
+$(NATIVE_HOST): node_modules/.installed $(wildcard native/crypto/*.c native/crypto/*.h) scripts/build-native.ts
+	$(NODE) --import tsx scripts/build-native.ts $(HOST_CPU)
+
+native: $(NATIVE_HOST)
+
+build: $(BUNDLE) $(NATIVE_HOST)
 
 run: build
 	$(NODE) $(BUNDLE) start $(ARGS)
@@ -83,7 +94,7 @@ package: build system-deps
 typecheck: deps
 	$(NODE) node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
 
-test-unit: deps
+test-unit: deps native
 	$(TS_RUN) --test $(UNIT_TESTS)
 
 test-integration: build system-deps node22

@@ -51,7 +51,7 @@ export async function bundleAgent (outfile = 'dist/meshbox.mjs'): Promise<{ entr
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   const common = { absWorkingDir: ROOT, bundle: true, platform: 'node', target: 'node20', minify: true, sourcemap: false, legalComments: 'none', logLevel: 'warning' } as const
   const mainFile = join(dirname(outfile), 'meshbox-main.cjs')
-  await build({ ...common, entryPoints: ['agent/main.ts'], outfile: mainFile, format: 'cjs', external: [...EXTERNAL], define: { MESHBOX_VERSION: JSON.stringify(pkg.version), 'import.meta.resolve': 'undefined' } })
+  await build({ ...common, entryPoints: ['agent/main.ts'], outfile: mainFile, format: 'cjs', external: [...EXTERNAL], define: { MESHBOX_VERSION: JSON.stringify(pkg.version), 'import.meta.resolve': 'undefined', 'import.meta.url': 'undefined' } })
   await build({ ...common, entryPoints: ['agent/boot.ts'], outfile, format: 'esm', banner: { js: '#!/usr/bin/env node' } })
   await chmod(outfile, 0o755)
   return { entryBytes: (await stat(outfile)).size, mainBytes: (await stat(mainFile)).size }

@@ -3,6 +3,7 @@
  * purpose: everything it reads comes from upstream nodes or peers and is hostile until checked.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
+import { loadNativeCrypto } from './native.js'
 
 /** A 20-byte address as lowercase `0x` hex: the form used for map keys and in messages. */
 export type Address = `0x${string}`
@@ -17,8 +18,15 @@ for (let i = 0; i < 16; i++) {
   NIBBLE[(HEX_CHARS[i] as string).toUpperCase()] = i
 }
 
+/** The native addon's Keccak-256 (~6× faster on a header) once looked for; null when absent. */
+let nativeKeccak: ((data: Uint8Array, out: Uint8Array) => void) | null | undefined
+
 export function keccak256 (data: Uint8Array): Uint8Array {
-  return keccak_256(data)
+  if (nativeKeccak === undefined) nativeKeccak = loadNativeCrypto()?.keccak256 ?? null
+  if (nativeKeccak === null) return keccak_256(data)
+  const out = new Uint8Array(32)
+  nativeKeccak(data, out)
+  return out
 }
 
 export function bytesToHex (bytes: Uint8Array): `0x${string}` {

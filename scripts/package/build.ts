@@ -1,6 +1,7 @@
 /**
- * Builds the OpenWrt package for one architecture without the SDK: stage the tree, check its
- * native file, write the .ipk and, where apk-tools v3 is installed, the .apk for 25.12.
+ * Builds the OpenWrt package for one architecture without the SDK: build the crypto addon for the
+ * target CPU, stage the tree, check its native files, write the .ipk and, where apk-tools v3 is
+ * installed, the .apk for 25.12.
  */
 import { execFile } from 'node:child_process'
 import { access, constants, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
@@ -14,7 +15,8 @@ import { targetArch } from './arch.js'
 import { buildIpk, ipkFileName, type Control } from './ipk.js'
 import type { NativeFile } from './node-modules.js'
 import type { Lockfile, RuntimePackage } from './npm.js'
-import { readTree, stageTree } from './stage.js'
+import { readTree, stageTree, type StagedAddon } from './stage.js'
+import { buildNative } from '../build-native.js'
 
 const run = promisify(execFile)
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -29,6 +31,8 @@ export interface PackageInit {
   /** A strip that knows every target (llvm-strip); null ships lmdb's file unstripped. */
   strip?: string | null
   sourceDateEpoch?: number
+  /** Ship the native crypto addon (default: unless NATIVE=none). */
+  native?: boolean
 }
 
 export interface PackageResult {
@@ -40,6 +44,8 @@ export interface PackageResult {
   stageRoot: string
   natives: NativeFile[]
   packages: RuntimePackage[]
+  /** The native crypto addon as staged; null when left out (NATIVE=none). */
+  addon: StagedAddon | null
   apk: ApkResult
 }
 
@@ -103,7 +109,9 @@ export async function buildPackage (init: PackageInit): Promise<PackageResult> {
   const stageRoot = join(init.outDir, init.arch, 'root')
   await rm(stageRoot, { recursive: true, force: true })
   const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as Lockfile
-  const { natives, packages } = await stageTree({
+  const withAddon = init.native ?? process.env.NATIVE !== 'none'
+  const addon = withAddon ? (await buildNative(target.npmCpu)).file : null
+  const staged = await stageTree({
     root: stageRoot,
     bundle: init.bundle,
     filesDir: join(PKG_DIR, 'files'),
@@ -112,8 +120,10 @@ export async function buildPackage (init: PackageInit): Promise<PackageResult> {
     lock,
     roots: EXTERNAL,
     cacheDir: init.cacheDir ?? join(ROOT, '.cache/npm'),
-    strip: init.strip === undefined ? await resolveStrip() : init.strip
+    strip: init.strip === undefined ? await resolveStrip() : init.strip,
+    addon
   })
+  const { natives, packages } = staged
   const c = await control(init.arch, epoch)
   const parts = buildIpk({
     control: c,
@@ -125,5 +135,5 @@ export async function buildPackage (init: PackageInit): Promise<PackageResult> {
   const ipkPath = join(init.outDir, ipkFileName(c))
   await writeFile(ipkPath, parts.ipk)
   const apk = await buildApk({ control: c, stageRoot, outDir: join(init.outDir, init.arch) })
-  return { control: c, ipkPath, ipkBytes: parts.ipk.length, installedSize: parts.installedSize, dataFileBytes: parts.dataFileBytes, stageRoot, natives, packages, apk }
+  return { control: c, ipkPath, ipkBytes: parts.ipk.length, installedSize: parts.installedSize, dataFileBytes: parts.dataFileBytes, stageRoot, natives, packages, addon: staged.addon, apk }
 }

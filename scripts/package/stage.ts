@@ -4,9 +4,10 @@
  * the host's umask never reaches the package.
  */
 import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { HardwareProfile } from '../../agent/config/profile.js'
 import type { TargetArch } from './arch.js'
+import { parseElf, type ElfInfo } from './elf.js'
 import { installRuntimeModules, type NativeFile } from './node-modules.js'
 import type { Lockfile, RuntimePackage } from './npm.js'
 import { treeOrder, type TarEntry } from './tar.js'
@@ -17,6 +18,8 @@ export const LAYOUT = {
   bundle: 'usr/lib/meshbox/meshbox.mjs',
   /** The agent itself, run by the bundle's entry through V8's code cache (agent/boot.ts). */
   main: 'usr/lib/meshbox/meshbox-main.cjs',
+  /** The native crypto addon's folder: `native/` beside the agent, where agent/chain/native.ts looks. */
+  nativeDir: 'usr/lib/meshbox/native',
   profiles: 'usr/share/meshbox/profiles'
 } as const
 
@@ -58,7 +61,12 @@ export interface StageInit {
   roots: readonly string[]
   cacheDir: string
   strip: string | null
+  /** The native crypto addon built for the target (scripts/build-native.ts); null leaves it out. */
+  addon: string | null
 }
+
+/** The addon as staged: where, how big, and its ELF header (checked against the target). */
+export interface StagedAddon { path: string, bytes: number, elf: ElfInfo }
 
 async function put (root: string, rel: string, data: Uint8Array | string, mode: number): Promise<void> {
   const dest = join(root, rel)
@@ -67,7 +75,7 @@ async function put (root: string, rel: string, data: Uint8Array | string, mode: 
   await chmod(dest, mode)
 }
 
-export async function stageTree (init: StageInit): Promise<{ natives: NativeFile[], packages: RuntimePackage[] }> {
+export async function stageTree (init: StageInit): Promise<{ natives: NativeFile[], packages: RuntimePackage[], addon: StagedAddon | null }> {
   await mkdir(init.root, { recursive: true })
   await put(init.root, LAYOUT.bundle, await readFile(init.bundle), 0o755)
   await put(init.root, LAYOUT.main, await readFile(join(dirname(init.bundle), 'meshbox-main.cjs')), 0o644)
@@ -78,8 +86,25 @@ export async function stageTree (init: StageInit): Promise<{ natives: NativeFile
     await chmod(join(init.root, f.dest), f.mode)
   }
   const modules = await installRuntimeModules({ ...init, appDir: join(init.root, LAYOUT.appDir) })
+  const addon = init.addon === null ? null : await stageAddon(init.root, init.addon, init.target)
   await fixDirModes(init.root)
-  return modules
+  return { ...modules, addon }
+}
+
+/**
+ * The addon is built libc-free (scripts/build-native.ts), so unlike lmdb's file it must name no
+ * library at all: a DT_NEEDED entry would tie it to one libc.
+ */
+async function stageAddon (root: string, file: string, target: TargetArch): Promise<StagedAddon> {
+  const data = await readFile(file)
+  const elf = parseElf(data)
+  const rel = join(LAYOUT.nativeDir, basename(file))
+  if (elf.machine !== target.elfMachine || elf.elf64 !== target.elf64) {
+    throw new Error(`${basename(file)}: ELF machine ${elf.machine} (${elf.elf64 ? '64' : '32'}-bit), expected ${target.elfMachine} for ${target.pkgArch}`)
+  }
+  if (elf.needed.length > 0) throw new Error(`${basename(file)} needs ${elf.needed.join(', ')}: the addon must be built without libc (scripts/build-native.ts)`)
+  await put(root, rel, data, 0o644)
+  return { path: rel, bytes: data.length, elf }
 }
 
 async function fixDirModes (dir: string): Promise<void> {

@@ -28,6 +28,8 @@ import { createSealEngine } from '../../agent/chain/seal/engine.js'
 import { recoverWithNoble, type RecoverSigner } from '../../agent/chain/seal/recover.js'
 import { createRecoverPool, type RecoverPool } from '../../agent/chain/seal/recover-pool.js'
 import { importWasmSecp, recoverWithWasm } from '../../agent/chain/seal/recover-wasm.js'
+import { recoverWithNative } from '../../agent/chain/seal/recover-native.js'
+import { loadNativeCrypto, nativeStatus } from '../../agent/chain/native.js'
 import { verifyBatch } from '../../agent/chain/sync/verify-batch.js'
 import { verifyChain } from '../../agent/chain/verify/verify-chain.js'
 import { silentLogger } from '../../agent/log/logger.js'
@@ -44,7 +46,7 @@ const BAR_HEADERS_PER_S = 5000
 const load1 = (): number | null => round(loadavg()[0] ?? 0, 2)
 
 interface Workload { name: 'tribe' | 'clique', preset: ChainPreset, chain: MadeChain }
-type Backend = { kind: 'noble' | 'wasm', recover: RecoverSigner } | { kind: 'pool', pool: RecoverPool, workers: number }
+type Backend = { kind: 'noble' | 'wasm' | 'native', recover: RecoverSigner } | { kind: 'pool', pool: RecoverPool, workers: number }
 
 /**
  * Fresh header objects, as if just decoded from a response: header and seal hashes are memoised
@@ -91,7 +93,9 @@ async function main (): Promise<void> {
   // Straddles Chief100Block, so both the 97- and the 226-byte extraData are verified.
   if (ENGINES.includes('tribe')) workloads.push({ name: 'tribe', preset: mainnet, chain: makeTribeChain({ preset: mainnet, signers, count: HEADERS, from: 2_823_366n - BigInt(HEADERS / 2) }) })
   if (ENGINES.includes('clique')) workloads.push({ name: 'clique', preset: clique, chain: makeCliqueChain({ preset: clique, keys: signers.slice(0, 5), count: HEADERS }) })
-  const backends: Backend[] = [{ kind: 'noble', recover: recoverWithNoble }, { kind: 'wasm', recover: recoverWithWasm(await importWasmSecp()) }]
+  const native = loadNativeCrypto()
+  if (native === undefined) throw new Error(`the native addon is not loaded: ${nativeStatus().reason ?? ''} (make build builds it)`)
+  const backends: Backend[] = [{ kind: 'noble', recover: recoverWithNoble }, { kind: 'wasm', recover: recoverWithWasm(await importWasmSecp()) }, { kind: 'native', recover: recoverWithNative(native) }]
   for (const workers of WORKERS) {
     // Kept for the whole run: sync keeps its workers between the batches of a catch-up.
     const pool = createRecoverPool({ logger: silentLogger }, { workers, idleStopMs: 3_600_000 })

@@ -30,10 +30,10 @@ async function checkFrom (dir: string): Promise<CheckLine> {
 }
 
 describe('signer recovery from a bundle', { timeout: 120_000 }, () => {
-  it('behavior: the agent bundle\'s selftest recovers with WASM here and in a worker', async (t) => {
+  it('behavior: the agent bundle\'s selftest recovers with the native addon here and in a worker', async (t) => {
     if (!existsSync(BUNDLE)) { t.skip('dist/meshbox.mjs is not built (make build)'); return }
     const { stdout } = await run(process.execPath, [BUNDLE, 'selftest', '--data-dir', tempDir('recover-selftest')], { timeout: 30_000 })
-    assert.match(stdout, /^ok\s+signer recovery \(wasm here, wasm in a worker\)$/m)
+    assert.match(stdout, /^ok\s+signer recovery \(native here, native in a worker\)$/m)
     assert.match(stdout, /selftest passed/)
   })
 

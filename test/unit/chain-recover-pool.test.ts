@@ -32,6 +32,8 @@ const items: RecoverItem[] = good.flatMap((item, i) => {
   return [item]
 })
 const expected = items.map(i => recoverWithNoble(i.digest, i.seal))
+/** A batch long enough (~3,300 seals, ≥ 0.1 s even with the native addon) to abort or stop mid-way. */
+const many = Array.from({ length: 10 }, () => items).flat()
 
 const pools: RecoverPool[] = []
 async function pool (init: RecoverPoolInit = {}, logger = silentLogger): Promise<RecoverPool> {
@@ -56,7 +58,8 @@ describe('signer recovery pool', { timeout: 60_000 }, () => {
     assert.deepEqual(await p.recoverMany(items.slice(3, 50)), expected.slice(3, 50))
     const stats = p.stats()
     assert.equal(stats.live, 2)
-    assert.equal(stats.workerBackend, 'wasm')
+    assert.equal(stats.backend, 'native')
+    assert.equal(stats.workerBackend, 'native')
     assert.equal(stats.inThread, 0)
     assert.ok(stats.jobs >= 4)
     assert.deepEqual(await p.recoverMany([]), [])
@@ -74,7 +77,7 @@ describe('signer recovery pool', { timeout: 60_000 }, () => {
     const p = await pool()
     await assert.rejects(p.recoverMany(items, AbortSignal.abort()), (err: unknown) => err instanceof AgentError && err.code === 'ABORTED')
     const controller = new AbortController()
-    const running = p.recoverMany(items, controller.signal)
+    const running = p.recoverMany(many, controller.signal)
     setTimeout(() => { controller.abort() }, 20)
     await assert.rejects(running, (err: unknown) => err instanceof AgentError && err.code === 'ABORTED')
     assert.deepEqual(await p.recoverMany(items), expected)
@@ -112,16 +115,25 @@ describe('signer recovery pool', { timeout: 60_000 }, () => {
 
   it('error: workers that can load no backend leave recovery to this thread', async () => {
     const { lines, logger } = capture()
-    const p = await pool({ wasmSpecifier: 'meshbox-no-such-wasm', nobleSpecifier: 'meshbox-no-such-noble' }, logger)
+    const p = await pool({ native: false, wasmSpecifier: 'meshbox-no-such-wasm', nobleSpecifier: 'meshbox-no-such-noble' }, logger)
     assert.deepEqual(await p.recoverMany(items), expected)
     assert.match(lines.find(l => l.includes('Signer recovery stays in this thread')) ?? '', /loads no backend/)
     assert.equal(p.stats().backend, 'noble')
     assert.equal(p.stats().workerBackend, 'none')
   })
 
-  it('behavior: workers without WASM use noble', async () => {
+  it('behavior: with the native addon off, both threads use WASM', async () => {
     const { lines, logger } = capture()
-    const p = await pool({ wasmSpecifier: 'meshbox-no-such-wasm' }, logger)
+    const p = await pool({ native: false }, logger)
+    assert.equal(await p.warm(), 'wasm')
+    assert.deepEqual(await p.recoverMany(items), expected)
+    assert.ok(lines.some(l => l.includes('Signer recovery worker ready') && l.includes('"backend":"wasm"')))
+    assert.equal(p.stats().workerBackend, 'wasm')
+  })
+
+  it('behavior: workers without the addon or WASM use noble', async () => {
+    const { lines, logger } = capture()
+    const p = await pool({ native: false, wasmSpecifier: 'meshbox-no-such-wasm' }, logger)
     assert.deepEqual(await p.recoverMany(items.slice(0, 64)), expected.slice(0, 64))
     assert.ok(lines.some(l => l.includes('Signer recovery worker ready') && l.includes('"backend":"noble"')))
     assert.equal(p.stats().workerBackend, 'noble')
@@ -130,7 +142,7 @@ describe('signer recovery pool', { timeout: 60_000 }, () => {
 
   it('error: stop() during a batch rejects it with ABORTED; start() again works', async () => {
     const p = await pool()
-    const refused = assert.rejects(p.recoverMany(items), (err: unknown) => err instanceof AgentError && err.code === 'ABORTED')
+    const refused = assert.rejects(p.recoverMany(many), (err: unknown) => err instanceof AgentError && err.code === 'ABORTED')
     await new Promise(resolve => setTimeout(resolve, 30))
     await p.stop()
     await refused

@@ -97,7 +97,7 @@ describe('WASM signer recovery', async () => {
 
   it('behavior: the backend starts on noble and moves to WASM once loaded', async () => {
     const lines: string[] = []
-    const backend = createRecoverBackend({ logger: createLogger({ level: 'debug', write: l => { lines.push(l) } }) })
+    const backend = createRecoverBackend({ logger: createLogger({ level: 'debug', write: l => { lines.push(l) } }) }, { native: false })
     const sig = signDigest(digest, keys[3]!)
     assert.equal(backend.name(), 'noble')
     assert.equal(backend.recover(digest, sig), keys[3]!.address)
@@ -109,7 +109,7 @@ describe('WASM signer recovery', async () => {
 
   it('error: without the package it stays on noble and says so in one log line', async () => {
     const lines: string[] = []
-    const backend = createRecoverBackend({ logger: createLogger({ level: 'debug', write: l => { lines.push(l) } }) }, { specifier: 'meshbox-no-such-wasm-package' })
+    const backend = createRecoverBackend({ logger: createLogger({ level: 'debug', write: l => { lines.push(l) } }) }, { specifier: 'meshbox-no-such-wasm-package', native: false })
     assert.equal(await backend.load(), 'noble')
     assert.equal(await backend.load(), 'noble')
     assert.equal(backend.recover(digest, signDigest(digest, keys[4]!)), keys[4]!.address)

@@ -22,6 +22,7 @@ import { createRecoverBackend, WASM_SECP_PACKAGE, type RecoverBackendName } from
 import type { RecoverItem } from './recover-worker.js'
 import { createWorkers, type WorkerSet } from './recover-workers.js'
 import { resolveExternal } from '../../system/import-external.js'
+import { nativeStatus } from '../native.js'
 
 export { RecoverPoolBusyError, type RecoverItem } from './recover-worker.js'
 
@@ -34,6 +35,8 @@ export interface RecoverPoolInit {
   maxRestarts?: number
   /** Module specifiers the backends load; tests point them at missing modules. */
   wasmSpecifier?: string
+  /** Use the native addon, here and in the workers, when it loads (default true). */
+  native?: boolean
   nobleSpecifier?: string
   /** Test hook: each worker as it is spawned, so a test can terminate one mid-batch. */
   onWorker?: (worker: Worker) => void
@@ -81,7 +84,8 @@ export function createRecoverPool (c: { logger: Logger }, init: RecoverPoolInit 
   const log = c.logger
   const size = init.workers ?? defaultRecoverWorkers()
   const maxQueued = init.maxQueuedItems ?? 8192
-  const backend = createRecoverBackend({ logger: log }, init.wasmSpecifier !== undefined ? { specifier: init.wasmSpecifier } : {})
+  const backend = createRecoverBackend({ logger: log }, { ...(init.wasmSpecifier !== undefined ? { specifier: init.wasmSpecifier } : {}), ...(init.native === false ? { native: false } : {}) })
+  const native = init.native === false ? undefined : nativeStatus()
   let workers: WorkerSet | undefined
   let started = false
   let inThread = 0
@@ -105,6 +109,7 @@ export function createRecoverPool (c: { logger: Logger }, init: RecoverPoolInit 
         maxQueuedItems: maxQueued,
         idleStopMs: init.idleStopMs ?? 30_000,
         maxRestarts: init.maxRestarts ?? 5,
+        ...(native?.loaded === true && native.file !== undefined ? { nativeFile: native.file } : {}),
         wasmUrl: resolveUrl(init.wasmSpecifier ?? WASM_SECP_PACKAGE),
         nobleUrl: resolveUrl(init.nobleSpecifier ?? '@noble/curves/secp256k1.js'),
         ...(init.onWorker !== undefined ? { onWorker: init.onWorker } : {})

@@ -1,8 +1,8 @@
 /**
- * Signer recovery with libsecp256k1 compiled to WebAssembly (`tiny-secp256k1`): ~0.44 ms per seal
- * on the 2-core dev VM against ~2.3 ms for pure-JS @noble/curves. WASM rather than a native addon
- * because the same bytes run on x86 dev boxes and on the routers (OpenWrt aarch64 musl), with no
- * per-target build; noble stays the fallback when the package or WebAssembly is missing.
+ * Signer recovery with libsecp256k1 compiled to WebAssembly (`tiny-secp256k1`): ~0.55 ms per seal
+ * on the 2-core dev VM against ~3 ms for pure-JS @noble/curves and ~0.08 ms for the native addon
+ * (recover-native.ts). The addon comes first when it loads; WASM covers a CPU it was not built
+ * for, and noble covers a box without either. createRecoverBackend below picks among the three.
  *
  * Bundling: tiny-secp256k1 reads `secp256k1.wasm` with readFileSync relative to its own module
  * URL, so esbuild cannot inline it. scripts/build.ts therefore marks it external and it ships in
@@ -13,13 +13,15 @@ import { addressOfPublicKey, type Address } from '../bytes.js'
 import type { Logger } from '../../log/logger.js'
 import { recoverWithNoble, type RecoverSigner } from './recover.js'
 import { importExternal } from '../../system/import-external.js'
+import { loadNativeCrypto } from '../native.js'
+import { recoverWithNative } from './recover-native.js'
 
 /** The part of tiny-secp256k1's API we use. */
 export interface Secp256k1Wasm {
   recover: (hash: Uint8Array, signature: Uint8Array, recoveryId: 0 | 1 | 2 | 3, compressed?: boolean) => Uint8Array | null
 }
 
-export type RecoverBackendName = 'wasm' | 'noble'
+export type RecoverBackendName = 'native' | 'wasm' | 'noble'
 
 /** The package the WASM backend loads, by name: resolved from the agent's own location. */
 export const WASM_SECP_PACKAGE = 'tiny-secp256k1'
@@ -52,7 +54,7 @@ export async function importWasmSecp (specifier: string = WASM_SECP_PACKAGE): Pr
 }
 
 export interface RecoverBackend {
-  /** Recovers with the best backend loaded so far: noble until `load()` finished with WASM. */
+  /** Recovers with the best backend loaded so far: native at once when the addon is there, else noble until `load()` finished with WASM. */
   readonly recover: RecoverSigner
   /** Which backend `recover` uses now. */
   name: () => RecoverBackendName
@@ -63,6 +65,8 @@ export interface RecoverBackend {
 export interface RecoverBackendInit {
   /** Module to import instead of tiny-secp256k1 (tests use a missing one to see the fallback). */
   specifier?: string
+  /** Use the native addon when it loads (default true; tests turn it off to exercise WASM). */
+  native?: boolean
 }
 
 /**
@@ -71,9 +75,11 @@ export interface RecoverBackendInit {
  * RSS, which an idle box with nothing to verify should not pay.
  */
 export function createRecoverBackend (c: { logger: Logger }, init: RecoverBackendInit = {}): RecoverBackend {
-  let current: RecoverSigner = recoverWithNoble
-  let name: RecoverBackendName = 'noble'
-  let loading: Promise<RecoverBackendName> | undefined
+  const native = init.native === false ? undefined : loadNativeCrypto()
+  let current: RecoverSigner = native !== undefined ? recoverWithNative(native) : recoverWithNoble
+  let name: RecoverBackendName = native !== undefined ? 'native' : 'noble'
+  // Nothing to load when the addon is there: it is already the fastest.
+  let loading: Promise<RecoverBackendName> | undefined = native !== undefined ? Promise.resolve(name) : undefined
   const recover: RecoverSigner = (digest, seal): Address | undefined => current(digest, seal)
   return {
     recover,

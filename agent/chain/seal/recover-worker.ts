@@ -7,7 +7,8 @@
  * under tsx in tests; a worker *file* would need its own bundle entry in one case and a loader in
  * the other. An eval'd body has neither problem. It imports its backends by absolute URL, resolved
  * in the main thread from the agent's own location (system/import-external.ts), so the bundle finds
- * tiny-secp256k1 in the node_modules beside it and tsx finds it in the repo's. @noble/curves is
+ * tiny-secp256k1 in the node_modules beside it and tsx finds it in the repo's; the native addon
+ * comes first, by the path the main thread loaded it from (agent/chain/native.ts). @noble/curves is
  * only on disk in a checkout (the bundle inlines it), so on a router a worker without WASM says
  * so and the pool recovers in its own thread instead.
  *
@@ -31,10 +32,10 @@ export class RecoverPoolBusyError extends Error {
   }
 }
 
-export interface WorkerData { wasmUrl?: string, nobleUrl?: string }
+export interface WorkerData { nativeFile?: string, wasmUrl?: string, nobleUrl?: string }
 export interface JobMessage { type: 'job', id: number, n: number, input: Uint8Array }
 export type WorkerReply =
-  | { type: 'ready', backend: 'wasm' | 'noble' }
+  | { type: 'ready', backend: 'native' | 'wasm' | 'noble' }
   | { type: 'unavailable', reason: string }
   | { type: 'done', id: number, pubs: Uint8Array, ok: Uint8Array }
 
@@ -45,6 +46,18 @@ const toBig = (b) => { let x = 0n; for (const v of b) x = (x << 8n) | BigInt(v);
 
 async function load () {
   const reasons = []
+  if (workerData.nativeFile) {
+    try {
+      const mod = { exports: {} }
+      process.dlopen(mod, workerData.nativeFile)
+      const native = mod.exports
+      return { name: 'native', recover: (digest, sig, v) => {
+        const seal = new Uint8Array(65); seal.set(sig); seal[64] = v
+        const pub = new Uint8Array(65)
+        return native.recoverPublicKey(digest, seal, pub) ? pub : null
+      } }
+    } catch (err) { reasons.push('native: ' + err.message) }
+  }
   if (workerData.wasmUrl) {
     try {
       const tiny = await import(workerData.wasmUrl)
