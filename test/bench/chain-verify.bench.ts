@@ -8,6 +8,7 @@
  *   1. headers/s end to end, the sync case, per recovery backend:
  *      - `noble`: pure-JS recovery in this thread (verifyChain);
  *      - `wasm`: libsecp256k1 in WASM (tiny-secp256k1) in this thread (verifyChain);
+ *      - `native`: libsecp256k1 in the native addon (agent/chain/native.ts) in this thread;
  *      - `pool`: verifyBatch as sync runs it, the signers recovered on WORKERS worker threads
  *        a few chunks ahead while this thread hashes and checks the rules. The workers are
  *        started by an untimed first run (sync keeps them for 30 s between batches).
@@ -16,12 +17,18 @@
  *   2. headers/s when every signer is already cached: the rules and hashing without recovery,
  *      the ceiling of this thread;
  *   3. raw signer recoveries/s of each backend (hashing excluded), to show where the time goes.
+ * Every figure is given twice: addon "on" (keccak in the native addon too, as the agent runs when
+ * the addon loads) and addon "off" (a child run with MESHBOX_NATIVE=off: keccak in JS, recovery
+ * without the addon), the baseline the addon is measured against.
  * Rounds interleave the backends. Every line carries load1 (the 1-min load average, the median over
  * its rounds for figure 1; the VM has 2 cores shared with other work).
  * Env: BENCH_CHAIN_HEADERS (2000), BENCH_CHAIN_ROUNDS (3), BENCH_CHAIN_WORKERS (1,2),
  * BENCH_CHAIN_ENGINES (tribe,clique).
  */
+import { spawn } from 'node:child_process'
 import { loadavg } from 'node:os'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { sealHash, sealOf, type Header } from '../../agent/chain/header.js'
 import { cliquePreset, resolvePreset, type ChainPreset } from '../../agent/chain/presets.js'
 import { createSealEngine } from '../../agent/chain/seal/engine.js'
@@ -42,6 +49,9 @@ const ROUNDS = Number(process.env.BENCH_CHAIN_ROUNDS ?? 3)
 const WORKERS = (process.env.BENCH_CHAIN_WORKERS ?? '1,2').split(',').map(Number)
 const ENGINES = (process.env.BENCH_CHAIN_ENGINES ?? 'tribe,clique').split(',')
 const BAR_HEADERS_PER_S = 5000
+/** Set in the baseline child: the whole run without the native addon (JS keccak, WASM/noble recovery). */
+const ADDON_OFF = process.env.MESHBOX_NATIVE === 'off'
+const TAG = ADDON_OFF ? {} : { addon: 'on' }
 
 const load1 = (): number | null => round(loadavg()[0] ?? 0, 2)
 
@@ -94,8 +104,9 @@ async function main (): Promise<void> {
   if (ENGINES.includes('tribe')) workloads.push({ name: 'tribe', preset: mainnet, chain: makeTribeChain({ preset: mainnet, signers, count: HEADERS, from: 2_823_366n - BigInt(HEADERS / 2) }) })
   if (ENGINES.includes('clique')) workloads.push({ name: 'clique', preset: clique, chain: makeCliqueChain({ preset: clique, keys: signers.slice(0, 5), count: HEADERS }) })
   const native = loadNativeCrypto()
-  if (native === undefined) throw new Error(`the native addon is not loaded: ${nativeStatus().reason ?? ''} (make build builds it)`)
-  const backends: Backend[] = [{ kind: 'noble', recover: recoverWithNoble }, { kind: 'wasm', recover: recoverWithWasm(await importWasmSecp()) }, { kind: 'native', recover: recoverWithNative(native) }]
+  if (native === undefined && !ADDON_OFF) throw new Error(`the native addon is not loaded: ${nativeStatus().reason ?? ''} (make build builds it)`)
+  const backends: Backend[] = [{ kind: 'noble', recover: recoverWithNoble }, { kind: 'wasm', recover: recoverWithWasm(await importWasmSecp()) }]
+  if (native !== undefined) backends.push({ kind: 'native', recover: recoverWithNative(native) })
   for (const workers of WORKERS) {
     // Kept for the whole run: sync keeps its workers between the batches of a catch-up.
     const pool = createRecoverPool({ logger: silentLogger }, { workers, idleStopMs: 3_600_000 })
@@ -119,6 +130,7 @@ async function main (): Promise<void> {
       const perS = median(rounds[i]?.perS ?? []) ?? 0
       emit({
         bench: BENCH,
+        ...TAG,
         figure: 'headers-per-s',
         engine: w.name,
         ...label(b),
@@ -138,6 +150,7 @@ async function main (): Promise<void> {
     const cached = median(await sequence(ROUNDS, async () => (await rate(w, backends[1] as Backend, true)).perS)) ?? 0
     emit({
       bench: BENCH,
+      ...TAG,
       figure: 'headers-per-s-signers-cached',
       engine: w.name,
       headers: HEADERS,
@@ -148,7 +161,7 @@ async function main (): Promise<void> {
     })
     for (const b of backends) {
       const perS = median(await sequence(ROUNDS, async () => await recoveriesPerS(w, b))) ?? 0
-      emit({ bench: BENCH, figure: 'signer-recoveries-per-s', engine: w.name, ...label(b), recoveriesPerS: round(perS, 0), load1: load1() })
+      emit({ bench: BENCH, ...TAG, figure: 'signer-recoveries-per-s', engine: w.name, ...label(b), recoveriesPerS: round(perS, 0), load1: load1() })
     }
   }
   for (const b of backends) if (b.kind === 'pool') await b.pool.stop()
@@ -161,4 +174,20 @@ async function sequence (n: number, fn: () => Promise<number>): Promise<number[]
   return out
 }
 
+/**
+ * The baseline, side by side in the same run: this bench again in a child with the addon off
+ * (MESHBOX_NATIVE=off), so keccak is @noble/hashes too, which is how every figure looked before
+ * the addon. Its lines come out here tagged addon "off"; ours are tagged "on".
+ */
+async function baseline (): Promise<void> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { env: { ...process.env, MESHBOX_NATIVE: 'off' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout })
+  for await (const line of lines) {
+    try { emit({ ...(JSON.parse(line) as Record<string, unknown>), addon: 'off' }) } catch { process.stdout.write(line + '\n') }
+  }
+  const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+  if (code !== 0) throw new Error(`the baseline run (addon off) exited with ${String(code)}`)
+}
+
 await main()
+if (!ADDON_OFF) await baseline()
