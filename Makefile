@@ -16,8 +16,9 @@ NODE22 := .cache/node-$(NODE22_VERSION)/bin/node
 # Debian packages the tests need, as "command:package".
 # busybox: the router's shell (ash -n and the init script tests); llvm-strip: strips lmdb's
 # native file for any target architecture when packaging; qemu: the aarch64 run of the package;
-# aarch64-linux-gnu-gcc: the crypto addon for arm64 routers (scripts/build-native.ts).
-SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium busybox:busybox llvm-strip:llvm qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+# aarch64-linux-gnu-gcc: the crypto addon for arm64 routers (scripts/build-native.ts); musl-gcc:
+# a musl host program that loads the addon the way node does on OpenWrt (test/package/addon-musl.test.ts).
+SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium busybox:busybox llvm-strip:llvm qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu musl-gcc:musl-tools
 
 .PHONY: all deps system-deps node22 arm64-emu native build run package test test-unit test-integration test-netns test-package typecheck bench clean
 
