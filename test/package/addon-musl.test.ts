@@ -60,6 +60,9 @@ async function spawnHost (host: string, addon: string, commands: string[]): Prom
     child.on('error', reject)
     child.on('close', (code, signal) => resolve(signal === null ? code : -1))
   })
+  // a host that dies before reading (a failed dlopen) closes the pipe: its exit code and stderr
+  // tell what happened, so EPIPE here is not the error to report
+  child.stdin.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err })
   child.stdin.end(commands.map(c => c + '\n').join(''))
   return { code: await exit, stdout, stderr }
 }
