@@ -13,18 +13,23 @@
  * @noble/curves (signer recovery for random keys), and the same host built with the glibc
  * compiler must answer the same, byte for byte.
  *
+ * On an x64 box the arm64 file, the one aarch64 routers load, gets the same checks in an aarch64
+ * musl process under qemu-user: the same host source built with Debian's aarch64 cross gcc against
+ * Debian's musl for arm64 (unpacked by `make arm64-emu`, not installed).
+ *
  * What it does not prove: that node's real N-API behaves like these fakes (the tests that load
  * the file in node, through agent/chain/native.ts, cover that, in glibc node), or anything about
- * other CPUs: it tests the host CPU's file (x64 here; on an arm64 box the arm64 one).
+ * 32-bit ARM.
  */
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { arch } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { before, describe, it } from 'node:test'
+import { before, describe, it, type TestContext } from 'node:test'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { buildNative, type NativeCpu } from '../../scripts/build-native.js'
@@ -47,11 +52,14 @@ interface Thrown { kind: 'error' | 'type' | 'range', code: string, message: stri
 interface Answer { result?: 'undefined' | 'true' | 'false', throw?: Thrown, outs: string[] }
 interface HostRun { loaded: Loaded, answers: Answer[], stdout: string }
 
+/** How to start a host program: directly, or under qemu with a sysroot. The addon's path is appended. */
+interface Host { command: string, args: string[] }
+
 interface Exit { code: number | null, stdout: string, stderr: string }
 
 /** Runs `host` on `addon` with one command per stdin line. */
-async function spawnHost (host: string, addon: string, commands: string[]): Promise<Exit> {
-  const child = spawn(host, [addon], { stdio: ['pipe', 'pipe', 'pipe'] })
+async function spawnHost (host: Host, addon: string, commands: string[]): Promise<Exit> {
+  const child = spawn(host.command, [...host.args, addon], { stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
@@ -68,10 +76,10 @@ async function spawnHost (host: string, addon: string, commands: string[]): Prom
 }
 
 /** spawnHost, parsed; rejects on a non-zero exit or a missing answer. */
-async function runHost (host: string, addon: string, commands: string[]): Promise<HostRun> {
+async function runHost (host: Host, addon: string, commands: string[]): Promise<HostRun> {
   const { code, stdout, stderr } = await spawnHost(host, addon, commands)
   // a crash in the addon (a bad free under musl's malloc, say) shows here as a signal
-  assert.equal(code, 0, `${host} exited ${code}: ${stderr.trim()}\nlast output: ${stdout.trim().split('\n').at(-1) ?? ''}`)
+  assert.equal(code, 0, `${[host.command, ...host.args].join(' ')} exited ${code}: ${stderr.trim()}\nlast output: ${stdout.trim().split('\n').at(-1) ?? ''}`)
   const lines = stdout.trim().split('\n').map(l => JSON.parse(l) as unknown)
   const [first, ...rest] = lines
   const last = rest.pop()
@@ -118,76 +126,36 @@ function highS (seal: Uint8Array): Uint8Array {
   return out
 }
 
-describe('crypto addon under musl', { timeout: 180_000 }, () => {
-  const cpu = arch()
-  const machine = MUSL_MACHINE[cpu]
-  let addon = ''
-  let muslHost = ''
-  let glibcHost = ''
-
-  before(async () => {
-    assert.ok(machine !== undefined, `no musl loader name known for ${cpu}`)
-    // missing musl-gcc must fail loudly: a skipped test would leave the musl claim unproven
-    await run('musl-gcc', ['--version']).catch(() => {
-      throw new Error('musl-gcc not found: install Debian\'s musl-tools (make system-deps does, as root); without it the addon\'s musl loading is untested')
-    })
-    // the real file, rebuilt only when a source is newer (what make native does)
-    addon = (await buildNative(cpu as NativeCpu)).file
-    const dir = tempDir('addon-musl')
-    muslHost = join(dir, 'napi-host-musl')
-    glibcHost = join(dir, 'napi-host-glibc')
-    // -rdynamic: the napi_* fakes go into the dynamic symbol table, where the addon looks for them
-    const flags = ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-rdynamic', `-I${NAPI_HEADERS}`, HOST_SOURCE]
-    await run('musl-gcc', [...flags, '-o', muslHost])
-    await run(process.env.CC ?? 'cc', [...flags, '-o', glibcHost])
-  })
-
-  it('default: the host is a dynamically linked musl executable, and the addon names no library', async (t) => {
-    const elf = parseElf(await readFile(muslHost))
-    assert.equal(elf.interp, `/lib/ld-musl-${machine ?? ''}.so.1`)
-    assert.deepEqual(elf.needed, ['libc.so'])
-    // musl's loader is its own ldd; glibc's ldd cannot read a musl executable
-    const { stdout: ldd } = await run(`/lib/ld-musl-${machine ?? ''}.so.1`, ['--list', muslHost])
-    assert.match(ldd, /libc\.so => \/lib\/ld-musl-/)
-    assert.doesNotMatch(ldd, /libc\.so\.6|ld-linux/)
-    const { stdout: interp } = await run('readelf', ['-l', muslHost])
-    assert.match(interp, /Requesting program interpreter: \/lib\/ld-musl-/)
-    // what makes one file serve both: no DT_NEEDED and no version requirements
-    const addonElf = parseElf(await readFile(addon))
-    assert.deepEqual(addonElf.needed, [])
-    const { stdout: versions } = await run('readelf', ['--version-info', '--wide', addon])
-    assert.match(versions, /No version information found/)
-    t.diagnostic(`host: interpreter ${elf.interp}, needs ${elf.needed.join(' ')}; ldd: ${ldd.trim().replace(/\s+/g, ' ')}`)
-  })
-
-  it('default: the addon loads under musl\'s loader, registers its three functions, and musl is the only C library in the process', async (t) => {
-    const { loaded } = await runHost(muslHost, addon, [])
+/** The checks both CPUs get: the load itself, Keccak-256, recovery, argument errors. */
+const checks = {
+  async loads (host: Host, addon: string, loader: string): Promise<Loaded> {
+    const { loaded } = await runHost(host, addon, [])
     assert.equal(loaded.libc, 'musl')
     assert.deepEqual(loaded.exports, ['keccak256', 'recoverAddress', 'recoverPublicKey'])
     assert.ok(loaded.objects.includes(addon), loaded.objects.join(', '))
-    assert.ok(loaded.objects.some(o => o.includes('ld-musl-')), loaded.objects.join(', '))
+    assert.ok(loaded.objects.includes(loader), loaded.objects.join(', '))
     // had anything pulled glibc in, it would be listed here
     assert.deepEqual(loaded.objects.filter(o => /libc\.so\.6|ld-linux/.test(o)), [])
-    t.diagnostic(`Node-API version ${loaded.apiVersion}; objects: ${loaded.objects.filter(o => o !== '').join(', ')}`)
-  })
+    return loaded
+  },
 
-  it('behavior: keccak256 under musl equals @noble/hashes for every length 0..700 (rate 136: 135, 136, 137, 272 included), at odd offsets too', async () => {
-    const lengths = Array.from({ length: 701 }, (_, i) => i)
-    const inputs = lengths.map(n => pseudoRandom(n, n + 1))
+  async keccak (host: Host, addon: string): Promise<void> {
+    const inputs = Array.from({ length: 701 }, (_, n) => pseudoRandom(n, n + 1))
     // out:40: the 8 bytes past the hash must stay 0xaa; u8+k: data that is not 8-byte aligned
     const commands = inputs.map((d, i) => `keccak256 ${i % 3 === 0 ? `u8+${i % 16}:${hex(d)}` : u8(d)} out:40`)
-    const { answers } = await runHost(muslHost, addon, commands)
+    const { answers } = await runHost(host, addon, commands)
     for (const [i, d] of inputs.entries()) {
       assert.deepEqual(answers[i], { result: 'undefined', outs: [hex(keccak_256(d)) + 'aa'.repeat(8)] }, `length ${d.length}`)
     }
-    // a few fixed vectors, so a wrong reference would not go unseen either
-    const fixed = await runHost(muslHost, addon, ['keccak256 u8: out:32', 'keccak256 u8:616263 out:32'])
+    // fixed vectors too, so a wrong reference would not go unseen
+    const fixed = await runHost(host, addon, ['keccak256 u8: out:32', 'keccak256 u8:616263 out:32'])
     assert.equal(fixed.answers[0]?.outs[0], 'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470')
     assert.equal(fixed.answers[1]?.outs[0], '4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45')
-  })
+  },
 
-  it('behavior: recoverAddress and recoverPublicKey under musl equal @noble/curves for random keys, low and high s', async (t) => {
-    const cases = Array.from({ length: 24 }, sealCase)
+  /** Returns the milliseconds the host took, load and the context's tables included. */
+  async recovery (host: Host, addon: string, keys: number): Promise<{ recoveries: number, ms: number }> {
+    const cases = Array.from({ length: keys }, sealCase)
     const commands: string[] = []
     for (const c of cases) {
       for (const seal of [c.seal, highS(c.seal)]) {
@@ -195,7 +163,7 @@ describe('crypto addon under musl', { timeout: 180_000 }, () => {
       }
     }
     const started = performance.now()
-    const { answers } = await runHost(muslHost, addon, commands)
+    const { answers } = await runHost(host, addon, commands)
     const ms = performance.now() - started
     for (const [i, c] of cases.entries()) {
       for (const [j, which] of ['low s', 'high s'].entries()) {
@@ -207,32 +175,33 @@ describe('crypto addon under musl', { timeout: 180_000 }, () => {
     // the wrong digest recovers some other key: the answer depends on every input
     const c0 = cases[0]
     assert.ok(c0 !== undefined)
-    const other = await runHost(muslHost, addon, [`recoverAddress ${u8(keccak_256(c0.digest))} ${u8(c0.seal)} out:20`])
+    const other = await runHost(host, addon, [`recoverAddress ${u8(keccak_256(c0.digest))} ${u8(c0.seal)} out:20`])
     assert.equal(other.answers[0]?.result, 'true')
     assert.notEqual(other.answers[0]?.outs[0], hex(c0.address))
-    t.diagnostic(`${commands.length} recoveries in one musl process: ${ms.toFixed(0)} ms including load and the context's tables`)
-  })
+    return { recoveries: commands.length, ms }
+  },
 
-  it('error: bad arguments under musl throw with Node\'s codes; seals that recover no key answer false', async () => {
+  async errors (host: Host, addon: string): Promise<void> {
     const c = sealCase()
     const digest = u8(c.digest)
     const seal = (edit: (s: Uint8Array) => void): string => { const s = c.seal.slice(); edit(s); return u8(s) }
-    const range = (message: string): Answer => ({ throw: { kind: 'range', code: 'ERR_INVALID_ARG_VALUE', message }, outs: [] })
-    const type = (code: string, message: string): Answer => ({ throw: { kind: 'type', code, message }, outs: [] })
-    const noKey: Answer = { result: 'false', outs: ['aa'.repeat(20)] }
+    const untouched = (n: number): string[] => ['aa'.repeat(n)]
+    const range = (message: string, out: number): Answer => ({ throw: { kind: 'range', code: 'ERR_INVALID_ARG_VALUE', message }, outs: untouched(out) })
+    const type = (code: string, message: string, outs: string[]): Answer => ({ throw: { kind: 'type', code, message }, outs })
+    const noKey: Answer = { result: 'false', outs: untouched(20) }
     const cases: Array<[string, Answer]> = [
-      [`recoverAddress ${u8(c.digest.subarray(0, 31))} ${u8(c.seal)} out:20`, { ...range('digest must be a Uint8Array of 32 bytes'), outs: ['aa'.repeat(20)] }],
-      [`recoverAddress u8:${hex(c.digest)}00 ${u8(c.seal)} out:20`, { ...range('digest must be a Uint8Array of 32 bytes'), outs: ['aa'.repeat(20)] }],
-      [`recoverAddress ${digest} ${u8(c.seal.subarray(0, 64))} out:20`, { ...range('seal must be a Uint8Array of 65 bytes'), outs: ['aa'.repeat(20)] }],
-      [`recoverAddress ${digest} ${u8(c.seal)} out:19`, { ...range('out must be a Uint8Array of at least 20 bytes'), outs: ['aa'.repeat(19)] }],
-      [`recoverPublicKey ${digest} ${u8(c.seal)} out:64`, { ...range('out must be a Uint8Array of at least 65 bytes'), outs: ['aa'.repeat(64)] }],
-      ['keccak256 u8:00 out:31', { ...range('out must be a Uint8Array of at least 32 bytes'), outs: ['aa'.repeat(31)] }],
-      ['keccak256 obj out:32', { ...type('ERR_INVALID_ARG_TYPE', 'data must be a Uint8Array'), outs: ['aa'.repeat(32)] }],
-      ['keccak256 f32:0000803f out:32', { ...type('ERR_INVALID_ARG_TYPE', 'data must be a Uint8Array'), outs: ['aa'.repeat(32)] }],
-      [`recoverAddress obj ${u8(c.seal)} out:20`, { ...type('ERR_INVALID_ARG_TYPE', 'digest must be a Uint8Array of 32 bytes'), outs: ['aa'.repeat(20)] }],
-      ['keccak256 u8:00', type('ERR_MISSING_ARGS', 'keccak256(data, out)')],
-      [`recoverAddress ${digest} ${u8(c.seal)}`, type('ERR_MISSING_ARGS', 'expected (digest, seal, out)')],
-      // seals that parse to no key: false, no exception
+      [`recoverAddress ${u8(c.digest.subarray(0, 31))} ${u8(c.seal)} out:20`, range('digest must be a Uint8Array of 32 bytes', 20)],
+      [`recoverAddress u8:${hex(c.digest)}00 ${u8(c.seal)} out:20`, range('digest must be a Uint8Array of 32 bytes', 20)],
+      [`recoverAddress ${digest} ${u8(c.seal.subarray(0, 64))} out:20`, range('seal must be a Uint8Array of 65 bytes', 20)],
+      [`recoverAddress ${digest} ${u8(c.seal)} out:19`, range('out must be a Uint8Array of at least 20 bytes', 19)],
+      [`recoverPublicKey ${digest} ${u8(c.seal)} out:64`, range('out must be a Uint8Array of at least 65 bytes', 64)],
+      ['keccak256 u8:00 out:31', range('out must be a Uint8Array of at least 32 bytes', 31)],
+      ['keccak256 obj out:32', type('ERR_INVALID_ARG_TYPE', 'data must be a Uint8Array', untouched(32))],
+      ['keccak256 f32:0000803f out:32', type('ERR_INVALID_ARG_TYPE', 'data must be a Uint8Array', untouched(32))],
+      [`recoverAddress obj ${u8(c.seal)} out:20`, type('ERR_INVALID_ARG_TYPE', 'digest must be a Uint8Array of 32 bytes', untouched(20))],
+      ['keccak256 u8:00', type('ERR_MISSING_ARGS', 'keccak256(data, out)', [])],
+      [`recoverAddress ${digest} ${u8(c.seal)}`, type('ERR_MISSING_ARGS', 'expected (digest, seal, out)', [])],
+      // seals that recover no key: false, no exception (zero seal, v out of 0..3, r or s zero or >= n)
       [`recoverAddress ${digest} ${u8(new Uint8Array(65))} out:20`, noKey],
       [`recoverAddress ${digest} ${seal(s => { s[64] = 4 })} out:20`, noKey],
       [`recoverAddress ${digest} ${seal(s => { s[64] = 27 })} out:20`, noKey],
@@ -240,10 +209,72 @@ describe('crypto addon under musl', { timeout: 180_000 }, () => {
       [`recoverAddress ${digest} ${seal(s => { s.fill(0, 32, 64) })} out:20`, noKey],
       [`recoverAddress ${digest} ${seal(s => { s.set(bigToBytes(N), 0) })} out:20`, noKey],
       [`recoverAddress ${digest} ${seal(s => { s.set(bigToBytes(N), 32) })} out:20`, noKey],
-      [`recoverPublicKey ${digest} ${u8(new Uint8Array(65))} out:65`, { result: 'false', outs: ['aa'.repeat(65)] }]
+      [`recoverPublicKey ${digest} ${u8(new Uint8Array(65))} out:65`, { result: 'false', outs: untouched(65) }]
     ]
-    const { answers } = await runHost(muslHost, addon, cases.map(([command]) => command))
+    const { answers } = await runHost(host, addon, cases.map(([command]) => command))
     for (const [i, [command, expected]] of cases.entries()) assert.deepEqual(answers[i], expected, command.slice(0, 60))
+  }
+}
+
+// -rdynamic: the napi_* fakes go into the dynamic symbol table, where the addon looks for them
+const HOST_FLAGS = ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-rdynamic', `-I${NAPI_HEADERS}`, HOST_SOURCE]
+
+describe(`the ${arch()} crypto addon in a musl process`, { timeout: 180_000 }, () => {
+  const cpu = arch()
+  const machine = MUSL_MACHINE[cpu]
+  const loader = `/lib/ld-musl-${machine ?? 'unknown'}.so.1`
+  let addon = ''
+  let musl: Host = { command: '', args: [] }
+  let glibc: Host = { command: '', args: [] }
+
+  before(async () => {
+    assert.ok(machine !== undefined, `no musl loader name known for ${cpu}`)
+    // missing musl-gcc must fail loudly: a skipped test would leave the musl claim unproven
+    await run('musl-gcc', ['--version']).catch(() => {
+      throw new Error('musl-gcc not found: install Debian\'s musl-tools (make system-deps does, as root); without it the addon\'s musl loading is untested')
+    })
+    // the real file, rebuilt only when a source is newer (what make native does)
+    addon = (await buildNative(cpu as NativeCpu)).file
+    const dir = tempDir('addon-musl')
+    musl = { command: join(dir, 'napi-host-musl'), args: [] }
+    glibc = { command: join(dir, 'napi-host-glibc'), args: [] }
+    await run('musl-gcc', [...HOST_FLAGS, '-o', musl.command])
+    await run(process.env.CC ?? 'cc', [...HOST_FLAGS, '-o', glibc.command])
+  })
+
+  it('default: the host is a dynamically linked musl executable, and the addon names no library', async (t) => {
+    const elf = parseElf(await readFile(musl.command))
+    assert.equal(elf.interp, loader)
+    assert.deepEqual(elf.needed, ['libc.so'])
+    // musl's loader is its own ldd; glibc's ldd cannot read a musl executable
+    const { stdout: ldd } = await run(loader, ['--list', musl.command])
+    assert.match(ldd, /libc\.so => \/lib\/ld-musl-/)
+    assert.doesNotMatch(ldd, /libc\.so\.6|ld-linux/)
+    const { stdout: interp } = await run('readelf', ['-l', musl.command])
+    assert.match(interp, /Requesting program interpreter: \/lib\/ld-musl-/)
+    // what makes one file serve both: no DT_NEEDED and no version requirements
+    assert.deepEqual(parseElf(await readFile(addon)).needed, [])
+    const { stdout: versions } = await run('readelf', ['--version-info', '--wide', addon])
+    assert.match(versions, /No version information found/)
+    t.diagnostic(`host: interpreter ${elf.interp}, needs ${elf.needed.join(' ')}; ldd: ${ldd.trim().replace(/\s+/g, ' ')}`)
+  })
+
+  it('default: the addon loads under musl\'s loader, registers its three functions, and musl is the only C library in the process', async (t) => {
+    const loaded = await checks.loads(musl, addon, loader)
+    t.diagnostic(`Node-API version ${loaded.apiVersion}; objects: ${loaded.objects.filter(o => o !== '').join(', ')}`)
+  })
+
+  it('behavior: keccak256 under musl equals @noble/hashes for every length 0..700 (rate 136: 135, 136, 137, 272 included), at odd offsets too', async () => {
+    await checks.keccak(musl, addon)
+  })
+
+  it('behavior: recoverAddress and recoverPublicKey under musl equal @noble/curves for random keys, low and high s', async (t) => {
+    const { recoveries, ms } = await checks.recovery(musl, addon, 24)
+    t.diagnostic(`${recoveries} recoveries in one musl process: ${ms.toFixed(0)} ms including load and the context's tables`)
+  })
+
+  it('error: bad arguments under musl throw with Node\'s codes; seals that recover no key answer false', async () => {
+    await checks.errors(musl, addon)
   })
 
   it('behavior: the same file in a glibc process gives the same answers, line for line', async (t) => {
@@ -254,16 +285,16 @@ describe('crypto addon under musl', { timeout: 180_000 }, () => {
       `recoverAddress u8:${'11'.repeat(32)} u8:${'00'.repeat(65)} out:20`,
       'keccak256 obj out:32'
     ]
-    const musl = await runHost(muslHost, addon, commands)
-    const glibc = await runHost(glibcHost, addon, commands)
-    assert.equal(glibc.loaded.libc, 'glibc')
-    assert.ok(glibc.loaded.objects.some(o => /libc\.so\.6/.test(o)), glibc.loaded.objects.join(', '))
-    assert.deepEqual(musl.answers, glibc.answers)
-    t.diagnostic(`glibc objects: ${glibc.loaded.objects.filter(o => o !== '').join(', ')}`)
+    const inMusl = await runHost(musl, addon, commands)
+    const inGlibc = await runHost(glibc, addon, commands)
+    assert.equal(inGlibc.loaded.libc, 'glibc')
+    assert.ok(inGlibc.loaded.objects.some(o => /libc\.so\.6/.test(o)), inGlibc.loaded.objects.join(', '))
+    assert.deepEqual(inMusl.answers, inGlibc.answers)
+    t.diagnostic(`glibc objects: ${inGlibc.loaded.objects.filter(o => o !== '').join(', ')}`)
   })
 
   it('error: the harness is not blind: a file importing a glibc-only function fails in the musl host and loads in the glibc one', async () => {
-    // built the way scripts/build-native.ts builds ours, but calling gnu_get_libc_version
+    // linked the way scripts/build-native.ts links ours, but calling gnu_get_libc_version
     const dir = tempDir('addon-musl-control')
     const source = join(dir, 'control.c')
     const control = join(dir, 'control.node')
@@ -274,10 +305,99 @@ describe('crypto addon under musl', { timeout: 180_000 }, () => {
       ''
     ].join('\n'))
     await run(process.env.CC ?? 'cc', ['-O2', '-fPIC', '-shared', '-nostdlib', `-I${NAPI_HEADERS}`, '-o', control, source])
-    const musl = await spawnHost(muslHost, control, [])
-    assert.equal(musl.code, 2, musl.stdout)
-    assert.match(musl.stderr, /dlopen failed: .*gnu_get_libc_version/)
-    const glibc = await runHost(glibcHost, control, [])
-    assert.deepEqual(glibc.loaded.exports, [])
+    const inMusl = await spawnHost(musl, control, [])
+    assert.equal(inMusl.code, 2, inMusl.stdout)
+    assert.match(inMusl.stderr, /dlopen failed: .*gnu_get_libc_version/)
+    const inGlibc = await runHost(glibc, control, [])
+    assert.deepEqual(inGlibc.loaded.exports, [])
+  })
+})
+
+/**
+ * Where `make arm64-emu` unpacks Debian's musl and musl-dev for arm64 (not installed): the loader
+ * for qemu -L, and the headers, start files and musl-gcc.specs to build the host against.
+ */
+const ARM64_MUSL = join(ROOT, '.cache/arm64/musl')
+
+/** The host built for aarch64 musl and run under qemu, or why that cannot be done here. */
+async function prepareArm64Musl (dir: string): Promise<Host | string> {
+  const qemu = await run('qemu-aarch64-static', ['--version']).then(() => 'qemu-aarch64-static', () => undefined)
+  if (qemu === undefined) return 'qemu-aarch64-static is not installed (Debian package qemu-user-static; make system-deps installs it as root)'
+  const cc = 'aarch64-linux-gnu-gcc'
+  if (await run(cc, ['--version']).then(() => false, () => true)) return `${cc} is not installed (Debian package gcc-aarch64-linux-gnu; make system-deps installs it as root)`
+  const specs = await readFile(join(ARM64_MUSL, 'usr/lib/aarch64-linux-musl/musl-gcc.specs'), 'utf8').catch(() => undefined)
+  if (specs === undefined || !existsSync(join(ARM64_MUSL, 'lib/ld-musl-aarch64.so.1'))) {
+    return `musl for arm64 is missing at ${ARM64_MUSL} (make arm64-emu unpacks Debian's musl and musl-dev for arm64 there, as root)`
+  }
+  // Debian's musl-gcc.specs for arm64 names the installed paths; point them into the unpacked tree
+  const local = join(dir, 'musl-gcc.specs')
+  await writeFile(local, specs
+    .replaceAll('/usr/include/aarch64-linux-musl', join(ARM64_MUSL, 'usr/include/aarch64-linux-musl'))
+    .replaceAll('/usr/lib/aarch64-linux-musl', join(ARM64_MUSL, 'usr/lib/aarch64-linux-musl')))
+  const host = join(dir, 'napi-host-musl-arm64')
+  // libc.so (the loader itself) sits in lib/, not usr/lib/
+  await run(cc, ['-specs', local, `-L${join(ARM64_MUSL, 'lib/aarch64-linux-musl')}`, ...HOST_FLAGS, '-o', host])
+  return { command: qemu, args: ['-L', ARM64_MUSL, host] }
+}
+
+// The routers' CPU. On an arm64 box the suite above already runs the arm64 file natively.
+describe('the arm64 crypto addon in an aarch64 musl process, under qemu', { timeout: 300_000, skip: arch() !== 'x64' && 'the host is not x64: the suite above covers this CPU natively' }, () => {
+  const loader = '/lib/ld-musl-aarch64.so.1'
+  const isRoot = process.getuid?.() === 0
+  let addon = ''
+  let musl: Host | string = 'not prepared'
+
+  before(async () => {
+    musl = await prepareArm64Musl(tempDir('addon-musl-arm64'))
+    // as root (CI, where make installs and unpacks everything) a missing piece is a failure
+    if (typeof musl === 'string') {
+      if (isRoot) throw new Error(musl)
+      return
+    }
+    addon = (await buildNative('arm64')).file
+  })
+
+  /** The host, or undefined after skipping the test with the reason it cannot run here. */
+  const ready = (t: TestContext): Host | undefined => {
+    if (typeof musl === 'string') { t.skip(musl); return undefined }
+    return musl
+  }
+
+  it('default: the host is an aarch64 musl executable, and the arm64 addon names no library', async (t) => {
+    const host = ready(t)
+    if (host === undefined) return
+    const elf = parseElf(await readFile(host.args.at(-1) ?? ''))
+    assert.equal(elf.machine, 183)
+    assert.equal(elf.interp, loader)
+    assert.deepEqual(elf.needed, ['libc.so'])
+    const addonElf = parseElf(await readFile(addon))
+    assert.equal(addonElf.machine, 183)
+    assert.deepEqual(addonElf.needed, [])
+  })
+
+  it('default: the addon loads under aarch64 musl\'s loader and musl is the only C library in the process', async (t) => {
+    const host = ready(t)
+    if (host === undefined) return
+    const loaded = await checks.loads(host, addon, loader)
+    t.diagnostic(`objects: ${loaded.objects.filter(o => o !== '').join(', ')}`)
+  })
+
+  it('behavior: keccak256 under aarch64 musl equals @noble/hashes for every length 0..700', async (t) => {
+    const host = ready(t)
+    if (host === undefined) return
+    await checks.keccak(host, addon)
+  })
+
+  it('behavior: recovery under aarch64 musl equals @noble/curves for random keys, low and high s', async (t) => {
+    const host = ready(t)
+    if (host === undefined) return
+    const { recoveries, ms } = await checks.recovery(host, addon, 8)
+    t.diagnostic(`${recoveries} recoveries in one emulated process: ${ms.toFixed(0)} ms`)
+  })
+
+  it('error: bad arguments under aarch64 musl throw with Node\'s codes; seals that recover no key answer false', async (t) => {
+    const host = ready(t)
+    if (host === undefined) return
+    await checks.errors(host, addon)
   })
 })
