@@ -16,8 +16,9 @@ NODE22 := .cache/node-$(NODE22_VERSION)/bin/node
 # Debian packages the tests need, as "command:package".
 # busybox: the router's shell (ash -n and the init script tests); llvm-strip: strips lmdb's
 # native file for any target architecture when packaging; qemu: the aarch64 run of the package;
-# aarch64-linux-gnu-gcc: the crypto addon for arm64 routers (scripts/build-native.ts).
-SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium busybox:busybox llvm-strip:llvm qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+# aarch64-linux-gnu-gcc: the crypto addon for arm64 routers (scripts/build-native.ts); musl-gcc:
+# a musl host program that loads the addon the way node does on OpenWrt (test/package/addon-musl.test.ts).
+SYSTEM_DEPS := ip:iproute2 shellcheck:shellcheck chromium:chromium busybox:busybox llvm-strip:llvm qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu musl-gcc:musl-tools
 
 .PHONY: all deps system-deps node22 arm64-emu native build run package test test-unit test-integration test-netns test-package typecheck bench clean
 
@@ -66,7 +67,18 @@ $(ARM64_SYSROOT):
 	  mkdir -p .cache/arm64/sysroot && for f in $$tmp/*.deb; do dpkg -x $$f .cache/arm64/sysroot; done; rm -rf $$tmp; \
 	  test -e $@ || echo "could not unpack the arm64 sysroot; the aarch64 test will say so"
 
-arm64-emu: $(ARM64_NODE) $(ARM64_SYSROOT)
+# Debian's musl for arm64, unpacked the same way into its own tree: the crypto addon's arm64 file
+# is loaded in an aarch64 musl process under qemu (test/package/addon-musl.test.ts).
+ARM64_MUSL := .cache/arm64/musl/lib/ld-musl-aarch64.so.1
+
+$(ARM64_MUSL):
+	@if [ "$$(id -u)" != 0 ]; then echo "musl for arm64 needs root (apt-get); the addon's aarch64 musl test will say so"; exit 0; fi; \
+	  dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64 && apt-get update -qq; }; \
+	  tmp=$$(mktemp -d) && (cd $$tmp && apt-get download -qq -o APT::Sandbox::User=root musl:arm64 musl-dev:arm64) && \
+	  mkdir -p .cache/arm64/musl && for f in $$tmp/*.deb; do dpkg -x $$f .cache/arm64/musl; done; rm -rf $$tmp; \
+	  test -e $@ || echo "could not unpack musl for arm64; the addon's aarch64 musl test will say so"
+
+arm64-emu: $(ARM64_NODE) $(ARM64_SYSROOT) $(ARM64_MUSL)
 
 $(BUNDLE): node_modules/.installed $(SOURCES) scripts/build.ts
 	$(NODE) --import tsx scripts/build.ts
