@@ -52,7 +52,11 @@ function secpDefines (cpu: NativeCpu): string[] {
 }
 
 /** The only symbols the addon may take from outside: Node-API and these libc functions. */
-const LIBC_ALLOWED = new Set(['malloc', 'calloc', 'free', 'memcpy', 'memmove', 'memset', 'memcmp', 'abort'])
+export const LIBC_ALLOWED: ReadonlySet<string> = new Set(['malloc', 'calloc', 'free', 'memcpy', 'memmove', 'memset', 'memcmp', 'abort'])
+
+/** The imported names that are neither Node-API nor allowed libc (a version suffix counts against). */
+export const foreignImports = (names: readonly string[]): string[] =>
+  names.filter(n => n.includes('@') || !(n.startsWith('napi_') || n.startsWith('node_api_') || LIBC_ALLOWED.has(n)))
 
 export class NativeBuildError extends Error {
   constructor (message: string) { super(message); this.name = 'NativeBuildError' }
@@ -89,10 +93,9 @@ async function checkImports (file: string): Promise<void> {
   const nm = process.env.NM ?? 'nm'
   const { stdout } = await run(nm, ['-D', '--undefined-only', file])
   const names = stdout.split('\n').map(l => l.trim().split(/\s+/).at(-1) ?? '').filter(n => n !== '' && n !== 'U')
-  const foreign = names.filter(n => !n.startsWith('napi_') && !n.startsWith('node_api_') && !LIBC_ALLOWED.has(n.replace(/@.*$/, '')))
-  const versioned = names.filter(n => n.includes('@'))
-  if (foreign.length > 0 || versioned.length > 0) {
-    throw new NativeBuildError(`${file} imports ${[...foreign, ...versioned].join(', ')}: it must load under glibc and musl alike (see scripts/build-native.ts)`)
+  const foreign = foreignImports(names)
+  if (foreign.length > 0) {
+    throw new NativeBuildError(`${file} imports ${foreign.join(', ')}: it must load under glibc and musl alike (see scripts/build-native.ts)`)
   }
 }
 

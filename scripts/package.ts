@@ -3,7 +3,8 @@
  * for OpenWrt 24.10 without the SDK, stages the same tree in dist/openwrt/<arch>/root for the SDK
  * feed Makefile, and builds the 25.12 .apk where apk-tools v3 exists.
  *   node --import tsx scripts/package.ts --arch aarch64_cortex-a53 [--out dist/openwrt] [--bundle dist/meshbox.mjs]
- * Env: SOURCE_DATE_EPOCH (default: last commit time), STRIP (llvm-strip; "none" = unstripped), APK.
+ * Env: SOURCE_DATE_EPOCH (default: last commit time), STRIP (llvm-strip; "none" = unstripped), APK,
+ * NATIVE=none (no crypto addon: no cross compiler needed, the agent recovers signers in WASM).
  */
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -32,6 +33,7 @@ async function main (): Promise<number> {
     `${r.ipkPath}: ${r.ipkBytes} bytes, Installed-Size ${r.installedSize} (files ${r.dataFileBytes} bytes)`,
     `  version ${r.control.version}, depends ${r.control.depends.join(', ')}`,
     `  native: ${native}`,
+    `  crypto addon: ${r.addon === null ? 'left out (NATIVE=none)' : `${r.addon.path} (${r.addon.bytes} bytes)`}`,
     `  node_modules: ${r.packages.map(p => `${p.name}@${p.version}`).join(', ')}`,
     `  staged tree for the SDK feed Makefile: ${r.stageRoot}`,
     'path' in r.apk ? `${r.apk.path}: ${r.apk.bytes} bytes` : r.apk.skipped,

@@ -1,7 +1,7 @@
 /**
- * Builds the OpenWrt package for one architecture without the SDK: build the crypto addon for the
- * target CPU, stage the tree, check its native files, write the .ipk and, where apk-tools v3 is
- * installed, the .apk for 25.12.
+ * Builds the OpenWrt package for one architecture without the SDK: stage the tree with the crypto
+ * addon built for the target CPU, check its native files, write the .ipk and, where apk-tools v3
+ * is installed, the .apk for 25.12.
  */
 import { execFile } from 'node:child_process'
 import { access, constants, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
@@ -110,7 +110,6 @@ export async function buildPackage (init: PackageInit): Promise<PackageResult> {
   await rm(stageRoot, { recursive: true, force: true })
   const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as Lockfile
   const withAddon = init.native ?? process.env.NATIVE !== 'none'
-  const addon = withAddon ? (await buildNative(target.npmCpu)).file : null
   const staged = await stageTree({
     root: stageRoot,
     bundle: init.bundle,
@@ -121,7 +120,7 @@ export async function buildPackage (init: PackageInit): Promise<PackageResult> {
     roots: EXTERNAL,
     cacheDir: init.cacheDir ?? join(ROOT, '.cache/npm'),
     strip: init.strip === undefined ? await resolveStrip() : init.strip,
-    addon
+    addon: withAddon ? async () => (await buildNative(target.npmCpu)).file : null
   })
   const { natives, packages } = staged
   const c = await control(init.arch, epoch)

@@ -1,6 +1,6 @@
 /**
  * Just enough of an ELF reader to check a native file before it ships: class, machine, the
- * program interpreter and the DT_NEEDED libraries. Debian's readelf only knows the host's
+ * program interpreter, the DT_NEEDED libraries and the symbols it takes from outside. Debian's readelf only knows the host's
  * machines well and is not on every box, so the packager and its tests read the header here.
  */
 export interface ElfInfo {
@@ -23,6 +23,7 @@ const PT_INTERP = 3
 const DT_NEEDED = 1
 const DT_STRTAB = 5
 const DT_SONAME = 14
+const SHT_DYNSYM = 11
 
 export function isElf (buf: Uint8Array): boolean {
   return buf.length >= 52 && buf[0] === 0x7f && buf[1] === 0x45 && buf[2] === 0x4c && buf[3] === 0x46
@@ -93,4 +94,42 @@ export function elfLibc (info: ElfInfo): 'musl' | 'glibc' | null {
   if (names.some(n => n === 'libc.so.6' || /(^|\/)ld-linux[^/]*\.so/.test(n))) return 'glibc'
   if (names.some(n => n === 'libc.so' || /(^|\/)ld-musl-[^/]*\.so/.test(n))) return 'musl'
   return null
+}
+
+/**
+ * The names of the dynamic symbols the file leaves undefined (what the loader must find in the
+ * process), from the .dynsym section. A file without section headers cannot be checked this way,
+ * and saying "imports nothing" would be a false pass, so that throws.
+ */
+export function elfImports (buf: Uint8Array): string[] {
+  const info = parseElf(buf)
+  const { elf64, littleEndian } = info
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const u16 = (at: number): number => view.getUint16(at, littleEndian)
+  const u32 = (at: number): number => view.getUint32(at, littleEndian)
+  const word = (at: number): number => elf64 ? Number(view.getBigUint64(at, littleEndian)) : u32(at)
+  const shoff = word(elf64 ? 40 : 32)
+  const shentsize = u16(elf64 ? 58 : 46)
+  const shnum = u16(elf64 ? 60 : 48)
+  const section = (i: number): { type: number, offset: number, size: number, link: number } => {
+    const at = shoff + i * shentsize
+    if (at + shentsize > buf.length) throw new Error('section header table runs past the end of the file')
+    return elf64
+      ? { type: u32(at + 4), offset: word(at + 24), size: word(at + 32), link: u32(at + 40) }
+      : { type: u32(at + 4), offset: u32(at + 16), size: u32(at + 20), link: u32(at + 24) }
+  }
+  if (shoff === 0 || shnum === 0) throw new Error('no section headers: the dynamic symbols cannot be listed')
+  const sections = Array.from({ length: shnum }, (_, i) => section(i))
+  const dynsym = sections.find(s => s.type === SHT_DYNSYM)
+  if (dynsym === undefined) return []
+  const strtab = sections[dynsym.link]
+  if (strtab === undefined) throw new Error('.dynsym names no string table')
+  const size = elf64 ? 24 : 16
+  const names: string[] = []
+  for (let at = dynsym.offset; at + size <= dynsym.offset + dynsym.size; at += size) {
+    const name = u32(at)
+    // st_shndx 0 (SHN_UNDEF): defined elsewhere; entry 0 is the null symbol and has no name
+    if (name !== 0 && u16(at + (elf64 ? 6 : 14)) === 0) names.push(cString(buf, strtab.offset + name))
+  }
+  return names
 }

@@ -6,8 +6,10 @@
 import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { HardwareProfile } from '../../agent/config/profile.js'
+import { nativeFileName } from '../../agent/chain/native.js'
+import { foreignImports, LIBC_ALLOWED } from '../build-native.js'
 import type { TargetArch } from './arch.js'
-import { parseElf, type ElfInfo } from './elf.js'
+import { elfImports, parseElf, type ElfInfo } from './elf.js'
 import { installRuntimeModules, type NativeFile } from './node-modules.js'
 import type { Lockfile, RuntimePackage } from './npm.js'
 import { treeOrder, type TarEntry } from './tar.js'
@@ -61,12 +63,16 @@ export interface StageInit {
   roots: readonly string[]
   cacheDir: string
   strip: string | null
-  /** The native crypto addon built for the target (scripts/build-native.ts); null leaves it out. */
-  addon: string | null
+  /**
+   * Gives the native crypto addon's file for the target (scripts/build-native.ts builds it); null
+   * leaves it out. Called once lmdb's files are staged, so a target lmdb cannot serve (32-bit ARM)
+   * is refused for that, not for a missing cross compiler.
+   */
+  addon: (() => Promise<string>) | null
 }
 
-/** The addon as staged: where, how big, and its ELF header (checked against the target). */
-export interface StagedAddon { path: string, bytes: number, elf: ElfInfo }
+/** The addon as staged: where, how big, its ELF header (checked against the target) and imports. */
+export interface StagedAddon { path: string, bytes: number, elf: ElfInfo, imports: string[] }
 
 async function put (root: string, rel: string, data: Uint8Array | string, mode: number): Promise<void> {
   const dest = join(root, rel)
@@ -86,25 +92,33 @@ export async function stageTree (init: StageInit): Promise<{ natives: NativeFile
     await chmod(join(init.root, f.dest), f.mode)
   }
   const modules = await installRuntimeModules({ ...init, appDir: join(init.root, LAYOUT.appDir) })
-  const addon = init.addon === null ? null : await stageAddon(init.root, init.addon, init.target)
+  const addon = init.addon === null ? null : await stageAddon(init.root, await init.addon(), init.target)
   await fixDirModes(init.root)
   return { ...modules, addon }
 }
 
 /**
  * The addon is built libc-free (scripts/build-native.ts), so unlike lmdb's file it must name no
- * library at all: a DT_NEEDED entry would tie it to one libc.
+ * library at all: a DT_NEEDED entry would tie it to one libc, and so would a libc function beyond
+ * the few both libcs export unversioned. The build checks this with nm; staging checks the very
+ * bytes that ship, with our own reader, whatever built them.
  */
 async function stageAddon (root: string, file: string, target: TargetArch): Promise<StagedAddon> {
   const data = await readFile(file)
   const elf = parseElf(data)
-  const rel = join(LAYOUT.nativeDir, basename(file))
+  // under the name the agent loads on this CPU, whatever the file was called
+  const rel = join(LAYOUT.nativeDir, nativeFileName(target.npmCpu))
   if (elf.machine !== target.elfMachine || elf.elf64 !== target.elf64) {
-    throw new Error(`${basename(file)}: ELF machine ${elf.machine} (${elf.elf64 ? '64' : '32'}-bit), expected ${target.elfMachine} for ${target.pkgArch}`)
+    const bits = (b: boolean): string => b ? '64' : '32'
+    throw new Error(`${basename(file)} is for ELF machine ${elf.machine} (${bits(elf.elf64)}-bit), not ${target.elfMachine} (${bits(target.elf64)}-bit) as ${target.pkgArch} needs: ` +
+      `build it for the target CPU (node --import tsx scripts/build-native.ts ${target.npmCpu})`)
   }
   if (elf.needed.length > 0) throw new Error(`${basename(file)} needs ${elf.needed.join(', ')}: the addon must be built without libc (scripts/build-native.ts)`)
+  const imports = elfImports(data)
+  const foreign = foreignImports(imports)
+  if (foreign.length > 0) throw new Error(`${basename(file)} imports ${foreign.join(', ')}: only Node-API and ${[...LIBC_ALLOWED].join(', ')} may come from outside: glibc and musl both have those (scripts/build-native.ts)`)
   await put(root, rel, data, 0o644)
-  return { path: rel, bytes: data.length, elf }
+  return { path: rel, bytes: data.length, elf, imports }
 }
 
 async function fixDirModes (dir: string): Promise<void> {

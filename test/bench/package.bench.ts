@@ -4,9 +4,10 @@
  * the packaging issue. No root, no network beyond the npm registry (tarballs cached in .cache/npm).
  *
  * One line per arch: .ipk bytes, Installed-Size (the unpacked data tar, as opkg reports it), the
- * sum of the files, the native file before and after stripping, and the build time (npm cache
- * warm: one build runs first, uncounted). 32-bit ARM gets a `skipped` line while lmdb ships no
- * musl build for it. One more line shows what stripping lmdb's file saves.
+ * sum of the files, lmdb's native file before and after stripping, the crypto addon's bytes, and
+ * the build time (npm cache warm: one build runs first, uncounted). 32-bit ARM gets a `skipped`
+ * line while lmdb ships no musl build for it. Two more lines for aarch64_cortex-a53: what
+ * stripping lmdb's file saves, and what the addon costs in the .ipk (NATIVE=none beside it).
  */
 import { loadavg } from 'node:os'
 import { NoMuslBuildError } from '../../scripts/package/node-modules.js'
@@ -23,8 +24,8 @@ const MiB = 1024 * 1024
 
 process.env.APK ??= '/nonexistent/apk'
 const bundle = await agentBundle()
-const build = async (arch: string, strip?: null): Promise<Awaited<ReturnType<typeof buildPackage>>> =>
-  await buildPackage({ arch, outDir: tempDir(`bench-pkg-${arch}`), bundle, sourceDateEpoch: EPOCH, ...(strip === null ? { strip } : {}) })
+const build = async (arch: string, opts: { strip?: null, native?: false } = {}): Promise<Awaited<ReturnType<typeof buildPackage>>> =>
+  await buildPackage({ arch, outDir: tempDir(`bench-pkg-${arch}`), bundle, sourceDateEpoch: EPOCH, ...opts })
 
 note('warm-up build (fills .cache/npm)')
 await build('x86_64')
@@ -43,6 +44,8 @@ for (const arch of ARCHES) {
       installedMiB: round(r.dataFileBytes / MiB, 2),
       nativeBytes: native?.bytes ?? null,
       nativeBytesUnstripped: native?.bytesUnstripped ?? null,
+      addonPath: r.addon?.path ?? null,
+      addonBytes: r.addon?.bytes ?? null,
       buildMs: Math.round(performance.now() - t0),
       compare: COMPARE,
       bar: '.ipk <= 8 MB',
@@ -55,5 +58,18 @@ for (const arch of ARCHES) {
   }
 }
 
-const unstripped = await build('aarch64_cortex-a53', null)
+const unstripped = await build('aarch64_cortex-a53', { strip: null })
 emit({ bench: BENCH, arch: 'aarch64_cortex-a53', variant: 'unstripped', ipkBytes: unstripped.ipkBytes, installedBytes: unstripped.dataFileBytes, installedMiB: round(unstripped.dataFileBytes / MiB, 2), note: 'lmdb\'s musl build as published (with debug info); make package strips it' })
+
+const withAddon = await build('aarch64_cortex-a53')
+const noAddon = await build('aarch64_cortex-a53', { native: false })
+emit({
+  bench: BENCH,
+  arch: 'aarch64_cortex-a53',
+  variant: 'NATIVE=none',
+  ipkBytes: noAddon.ipkBytes,
+  installedBytes: noAddon.dataFileBytes,
+  addonBytes: withAddon.addon?.bytes ?? null,
+  addonIpkBytes: withAddon.ipkBytes - noAddon.ipkBytes,
+  note: 'without the crypto addon; signer recovery then runs in WASM (tiny-secp256k1)'
+})

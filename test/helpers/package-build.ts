@@ -3,9 +3,11 @@
  * (esbuild, as scripts/build.ts makes it), npm tarballs from the shared .cache/npm, and a fixed
  * SOURCE_DATE_EPOCH so builds can be compared byte for byte.
  */
+import { execFile } from 'node:child_process'
 import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { cp, readFile, writeFile } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import { bundleAgent } from '../../scripts/build.js'
 import { buildPackage, type PackageResult } from '../../scripts/package/build.js'
 import { tarballName } from '../../scripts/package/npm.js'
@@ -32,10 +34,14 @@ export interface BuiltPackage extends PackageResult {
   controlFiles: TarMember[]
 }
 
-export async function buildFor (arch: string, opts: { epoch?: number } = {}): Promise<BuiltPackage> {
+/** `native` as PackageInit has it: unset follows NATIVE (the addon unless NATIVE=none). */
+export async function buildFor (arch: string, opts: { epoch?: number, native?: boolean } = {}): Promise<BuiltPackage> {
   // Keep a host apk (if any) out of unit tests: the .apk path is only reported, never required.
   process.env.APK ??= '/nonexistent/apk'
-  const result = await buildPackage({ arch, outDir: tempDir(`pkg-${arch}`), bundle: await agentBundle(), sourceDateEpoch: opts.epoch ?? EPOCH })
+  const result = await buildPackage({
+    arch, outDir: tempDir(`pkg-${arch}`), bundle: await agentBundle(), sourceDateEpoch: opts.epoch ?? EPOCH,
+    ...(opts.native === undefined ? {} : { native: opts.native })
+  })
   const ipk = await readFile(result.ipkPath)
   const outer = readTar(gunzipSync(ipk))
   const member = (name: string): Uint8Array => {
@@ -69,4 +75,20 @@ export async function runnableTree (p: BuiltPackage, cpu: 'x64' | 'arm64'): Prom
   if (glibc === undefined) throw new Error(`@lmdb/lmdb-linux-${cpu}@${lmdb} has no glibc build`)
   await writeFile(join(root, `usr/lib/meshbox/node_modules/@lmdb/lmdb-linux-${cpu}/node.napi.glibc.node`), glibc.data)
   return root
+}
+
+/** This process's environment without MESHBOX_NATIVE(_DIR), so a packaged tree's own native/ decides. */
+export function treeEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const { MESHBOX_NATIVE: _off, MESHBOX_NATIVE_DIR: _dir, ...base } = process.env
+  return { ...base, ...extra }
+}
+
+/**
+ * `meshbox selftest` with this host's Node from a packaged tree's bundle, in a private network
+ * namespace with only loopback (needs root).
+ */
+export async function packagedSelftest (bundle: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number, out: string }> {
+  return await promisify(execFile)('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$1" selftest --data-dir "$2"',
+    process.execPath, bundle, join(tempDir('pkg-selftest'), 'd')], { env: treeEnv(env), timeout: 60_000 })
+    .then(r => ({ code: 0, out: r.stdout + r.stderr }), (e: { code: number, stdout: string, stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }))
 }

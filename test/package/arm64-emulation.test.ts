@@ -1,7 +1,8 @@
 /**
  * The aarch64 package, run: the .ipk for a GL-MT6000 (aarch64_cortex-a53) is built, its data tree
  * unpacked, and `meshbox selftest` runs from it under qemu-user with Node for arm64 from npm
- * (test/helpers/arm64-emu.ts says what is emulated and why lmdb's glibc build is added). Each
+ * (test/helpers/arm64-emu.ts says what is emulated and why lmdb's glibc build is added); the
+ * package's aarch64 crypto addon is used as it ships, being libc-free. Each
  * run gets a private network namespace with only loopback. Without root the test says so and
  * skips; as root (CI) a missing piece is a failure, not a skip.
  */
@@ -11,7 +12,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { before, describe, it } from 'node:test'
 import { prepareArm64, type Arm64Emu } from '../helpers/arm64-emu.js'
-import { buildFor, runnableTree } from '../helpers/package-build.js'
+import { buildFor, runnableTree, treeEnv } from '../helpers/package-build.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const run = promisify(execFile)
@@ -21,7 +22,7 @@ const isRoot = process.getuid?.() === 0
 /** Runs the emulated Node with `args` in a fresh network namespace; exit code and output. */
 async function emulated (emu: Arm64Emu, args: string[]): Promise<{ code: number, out: string }> {
   const [cmd, argv] = emu.nodeCommand(args)
-  return await run('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', cmd, ...argv], { timeout: 180_000, maxBuffer: 4 << 20 })
+  return await run('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', cmd, ...argv], { env: treeEnv(), timeout: 180_000, maxBuffer: 4 << 20 })
     .then(r => ({ code: 0, out: r.stdout + r.stderr }), (e: { code: number, stdout: string, stderr: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }))
 }
 
@@ -43,7 +44,7 @@ describe(`the ${ARCH} package under emulation`, { timeout: 600_000 }, () => {
     assert.equal(r.out.trim(), `arm64 ${process.version}`)
   })
 
-  it('behavior: `meshbox selftest` passes from the unpacked package (store on lmdb\'s arm64 build, libp2p node, HTTP)', async (t) => {
+  it('behavior: `meshbox selftest` passes from the unpacked package (store on lmdb\'s arm64 build, libp2p node, HTTP, recovery in the aarch64 addon)', async (t) => {
     if (!isRoot) { t.skip('needs root for a private network namespace (unshare -n)'); return }
     assert.ok(typeof emu !== 'string', `aarch64 emulation unavailable: ${String(emu)}`)
     const t0 = performance.now()
@@ -52,6 +53,8 @@ describe(`the ${ARCH} package under emulation`, { timeout: 600_000 }, () => {
     assert.equal(r.code, 0, r.out)
     assert.match(r.out, /ok\s+store and identity/)
     assert.match(r.out, /ok\s+libp2p node/)
+    // the package's own aarch64 addon, loaded by the arm64 Node (not the WASM fallback)
+    assert.match(r.out, /^ok\s+signer recovery \(native here, native in a worker\)$/m)
     assert.match(r.out, /selftest passed/)
   })
 

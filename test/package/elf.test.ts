@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import { describe, it } from 'node:test'
 import { EM, targetArch, UnknownArchError } from '../../scripts/package/arch.js'
-import { elfLibc, isElf, parseElf } from '../../scripts/package/elf.js'
+import { elfImports, elfLibc, isElf, parseElf } from '../../scripts/package/elf.js'
 
 describe('ELF reader', () => {
   it('default: reads this host\'s node: x86-64, 64-bit, glibc interpreter', async () => {
@@ -19,6 +21,21 @@ describe('ELF reader', () => {
     assert.equal(elfLibc({ elf64: true, littleEndian: true, type: 2, machine: EM.AARCH64, interp: '/lib/ld-musl-aarch64.so.1', needed: [] }), 'musl')
     assert.equal(elfLibc({ elf64: false, littleEndian: true, type: 3, machine: EM.ARM, needed: ['libc.so.6', 'ld-linux-armhf.so.3'] }), 'glibc')
     assert.equal(elfLibc({ elf64: true, littleEndian: true, type: 3, machine: EM.X86_64, needed: ['libm.so'] }), null)
+  })
+
+  it('behavior: lists the dynamic symbols a file imports, as nm -D --undefined-only does (this host\'s node)', async () => {
+    const { stdout } = await promisify(execFile)(process.env.NM ?? 'nm', ['-D', '--undefined-only', process.execPath], { maxBuffer: 16 << 20 })
+    // nm adds the symbol version (malloc@GLIBC_2.2.5); our reader lists the bare name
+    const fromNm = stdout.split('\n').map(l => l.trim().split(/\s+/).at(-1)?.replace(/@.*$/, '') ?? '').filter(n => n !== '').sort()
+    const ours = elfImports(await readFile(process.execPath)).sort()
+    assert.ok(ours.length > 100, String(ours.length))
+    assert.deepEqual(ours, fromNm)
+  })
+
+  it('error: without section headers the imports cannot be listed, and that is not "none"', async () => {
+    const node = Buffer.from(await readFile(process.execPath))
+    node.writeUInt16LE(0, 60) // e_shnum
+    assert.throws(() => elfImports(node), /no section headers/)
   })
 
   it('error: not an ELF file', () => {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { gunzipSync } from 'node:zlib'
 import { before, describe, it } from 'node:test'
 import { listProfiles } from '../../agent/config/profile.js'
-import { FILES } from '../../scripts/package/stage.js'
+import { FILES, LAYOUT } from '../../scripts/package/stage.js'
 import { readTar } from '../../scripts/package/tar.js'
 import { agentBundle, buildFor, fileText, type BuiltPackage } from '../helpers/package-build.js'
 
@@ -66,6 +66,7 @@ describe('.ipk for OpenWrt 24.10', { timeout: 120_000 }, () => {
     assert.equal(mode('./etc/config/meshbox'), '600')
     assert.equal(mode('./usr/lib/meshbox/meshbox.mjs'), '755')
     assert.equal(mode('./usr/share/meshbox/profiles'), '644')
+    assert.equal(mode(`./${LAYOUT.nativeDir}/meshbox-crypto-linux-${arch === 'x86_64' ? 'x64' : 'arm64'}.node`), '644', 'the crypto addon, loaded by dlopen, needs no x bit')
     const bundle = p.data.find(m => m.path === './usr/lib/meshbox/meshbox.mjs')?.data
     assert.deepEqual(bundle, new Uint8Array(await readFile(await agentBundle())), 'the bundle ships unchanged')
     assert.ok(p.data.some(m => m.path === './usr/lib/meshbox/node_modules/lmdb/package.json'))
@@ -82,7 +83,7 @@ describe('.ipk for OpenWrt 24.10', { timeout: 120_000 }, () => {
 
   it('behavior: reports sizes; every .ipk is within the 8 MB bar', (t) => {
     for (const [arch, p] of built) {
-      t.diagnostic(`${arch}: .ipk ${p.ipkBytes} bytes, Installed-Size ${p.installedSize}, files ${p.dataFileBytes} bytes`)
+      t.diagnostic(`${arch}: .ipk ${p.ipkBytes} bytes, Installed-Size ${p.installedSize}, files ${p.dataFileBytes} bytes (crypto addon ${p.addon?.bytes ?? 'none'})`)
       assert.ok(p.ipkBytes <= MAX_IPK_BYTES, `${arch}: ${p.ipkBytes} bytes`)
     }
   })

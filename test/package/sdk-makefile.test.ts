@@ -64,7 +64,12 @@ describe('SDK feed Makefile and the SDK-less builder agree', () => {
       `MESHBOX_PREBUILT=${p.stageRoot}`, `DEST=${join(work, 'root')}`, 'install-root'])
     const summary = (entries: Awaited<ReturnType<typeof readTree>>): string[] =>
       entries.filter(e => e.path !== './').map(e => `${e.path} ${e.mode.toString(8)} ${e.data === undefined ? '' : createHash('sha256').update(e.data).digest('hex')}`)
-    assert.deepEqual(summary(await readTree(join(work, 'root'))), summary(await readTree(p.stageRoot)))
+    const installed = await readTree(join(work, 'root'))
+    assert.deepEqual(summary(installed), summary(await readTree(p.stageRoot)))
+    // the crypto addon comes with usr/lib/meshbox/ (the SDK compiles nothing; make package built it)
+    const addon = installed.find(e => e.path === `./${LAYOUT.nativeDir}/meshbox-crypto-linux-x64.node`)
+    assert.equal(addon?.mode, 0o644)
+    assert.equal(addon?.data?.length, p.addon?.bytes)
   })
 
   it('error: without a staged tree the SDK build stops and says how to make one', async () => {
