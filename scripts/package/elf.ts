@@ -37,15 +37,26 @@ function cString (buf: Uint8Array, at: number): string {
   return Buffer.from(buf.subarray(at, end)).toString('latin1')
 }
 
+interface Readers { view: DataView, u16: (at: number) => number, u32: (at: number) => number, word: (at: number) => number }
+
+/** Field readers in the file's byte order; `word` is an address-sized field (32 or 64 bits). */
+function readers (buf: Uint8Array, elf64: boolean, littleEndian: boolean): Readers {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const u32 = (at: number): number => view.getUint32(at, littleEndian)
+  return {
+    view,
+    u16: (at) => view.getUint16(at, littleEndian),
+    u32,
+    // Sizes and offsets of a few MB fit a double exactly.
+    word: (at) => elf64 ? Number(view.getBigUint64(at, littleEndian)) : u32(at)
+  }
+}
+
 export function parseElf (buf: Uint8Array): ElfInfo {
   if (!isElf(buf)) throw new Error('not an ELF file')
   const elf64 = buf[4] === 2
   const littleEndian = buf[5] === 1
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  const u16 = (at: number): number => view.getUint16(at, littleEndian)
-  const u32 = (at: number): number => view.getUint32(at, littleEndian)
-  // Sizes and offsets of a few MB fit a double exactly.
-  const word = (at: number): number => elf64 ? Number(view.getBigUint64(at, littleEndian)) : u32(at)
+  const { view, u16, u32, word } = readers(buf, elf64, littleEndian)
   const phoff = word(elf64 ? 32 : 28)
   const phentsize = u16(elf64 ? 54 : 42)
   const phnum = u16(elf64 ? 56 : 44)
@@ -103,11 +114,8 @@ export function elfLibc (info: ElfInfo): 'musl' | 'glibc' | null {
  */
 export function elfImports (buf: Uint8Array): string[] {
   const info = parseElf(buf)
-  const { elf64, littleEndian } = info
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  const u16 = (at: number): number => view.getUint16(at, littleEndian)
-  const u32 = (at: number): number => view.getUint32(at, littleEndian)
-  const word = (at: number): number => elf64 ? Number(view.getBigUint64(at, littleEndian)) : u32(at)
+  const { elf64 } = info
+  const { u16, u32, word } = readers(buf, elf64, info.littleEndian)
   const shoff = word(elf64 ? 40 : 32)
   const shentsize = u16(elf64 ? 58 : 46)
   const shnum = u16(elf64 ? 60 : 48)
