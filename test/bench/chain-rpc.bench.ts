@@ -65,7 +65,7 @@ async function main (): Promise<void> {
       agent: { rps: rps(viaAgent), p50Ms: round(viaAgent.p50, 2), p99Ms: round(viaAgent.p99, 2), failed: viaAgent.fail, verified: 'proof' },
       anvil: { rps: rps(direct), p50Ms: round(direct.p50, 2), p99Ms: round(direct.p99, 2), failed: direct.fail },
       ratio: direct.ok > 0 ? round(viaAgent.ok / direct.ok, 3) : null,
-      note: 'every agent answer asks anvil for eth_getProof and checks it against a verified state root; anvil answers from its own state',
+      note: 'the agent answers from a value proven with eth_getProof against a verified state root, fetched and checked once per block (state/reader.ts caches it per block hash; anvil mines one block a second), so most answers here are cache hits; anvil answers from its own state. Both sides share the same 2 cores with the load generator',
       load1: round(loadavg()[0] ?? 0, 2)
     })
     await agent.stop()
