@@ -44,6 +44,7 @@ const { parentPort, workerData } = require('node:worker_threads')
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
 const toBig = (b) => { let x = 0n; for (const v of b) x = (x << 8n) | BigInt(v); return x }
 
+// Every backend writes the 65-byte key for (digest, seal = r‖s‖v) into out and says whether it found one.
 async function load () {
   const reasons = []
   if (workerData.nativeFile) {
@@ -51,18 +52,15 @@ async function load () {
       const mod = { exports: {} }
       process.dlopen(mod, workerData.nativeFile)
       const native = mod.exports
-      return { name: 'native', recover: (digest, sig, v) => {
-        const seal = new Uint8Array(65); seal.set(sig); seal[64] = v
-        const pub = new Uint8Array(65)
-        return native.recoverPublicKey(digest, seal, pub) ? pub : null
-      } }
+      return { name: 'native', recover: (digest, seal, out) => native.recoverPublicKey(digest, seal, out) }
     } catch (err) { reasons.push('native: ' + err.message) }
   }
+  const into = (out, pub) => { if (!pub || pub.length !== 65) return false; out.set(pub); return true }
   if (workerData.wasmUrl) {
     try {
       const tiny = await import(workerData.wasmUrl)
       // tiny-secp256k1 throws for r or s of 0 or >= n and for an r that is no x-coordinate.
-      return { name: 'wasm', recover: (digest, sig, v) => tiny.recover(digest, sig, v, false) }
+      return { name: 'wasm', recover: (digest, seal, out) => into(out, tiny.recover(digest, seal.subarray(0, 64), seal[64], false)) }
     } catch (err) { reasons.push('wasm: ' + err.message) }
   }
   if (workerData.nobleUrl) {
@@ -70,10 +68,10 @@ async function load () {
       const { secp256k1 } = await import(workerData.nobleUrl)
       return {
         name: 'noble',
-        recover: (digest, sig, v) => {
-          const r = toBig(sig.subarray(0, 32)); const s = toBig(sig.subarray(32, 64))
-          if (r === 0n || r >= N || s === 0n || s >= N) return null
-          return new secp256k1.Signature(r, s, v).recoverPublicKey(digest).toBytes(false)
+        recover: (digest, seal, out) => {
+          const r = toBig(seal.subarray(0, 32)); const s = toBig(seal.subarray(32, 64))
+          if (r === 0n || r >= N || s === 0n || s >= N) return false
+          return into(out, new secp256k1.Signature(r, s, seal[64]).recoverPublicKey(digest).toBytes(false))
         }
       }
     } catch (err) { reasons.push('noble: ' + err.message) }
@@ -88,8 +86,8 @@ load().then((backend) => {
     for (let i = 0; i < job.n; i++) {
       const at = i * 97
       try {
-        const pub = backend.recover(job.input.subarray(at, at + 32), job.input.subarray(at + 32, at + 96), job.input[at + 96])
-        if (pub && pub.length === 65) { pubs.set(pub, i * 65); ok[i] = 1 }
+        // A record is digest ‖ r‖s‖v: the seal is its last 65 bytes as they stand, no copy.
+        if (backend.recover(job.input.subarray(at, at + 32), job.input.subarray(at + 32, at + 97), pubs.subarray(i * 65, i * 65 + 65))) ok[i] = 1
       } catch {}
     }
     parentPort.postMessage({ type: 'done', id: job.id, pubs, ok }, [pubs.buffer, ok.buffer])
