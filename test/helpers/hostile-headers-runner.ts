@@ -10,36 +10,16 @@
  * Argument: JSON {"target": "<agent multiaddr with /p2p/>"}.
  * Run inside a test namespace only, with `--import tsx --import ./agent/polyfills.ts`.
  */
-import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { bytesToHex, headerHash, type Header } from '../../agent/chain/index.js'
 import { decodeMeshMessage, encodeMeshMessage } from '../../agent/chain/sync/mesh-wire.js'
+import { print, sleep, startGossipPeer } from './gossip-peer.js'
 
-const init = JSON.parse(process.argv[2] ?? '{}') as { target: string }
-const print = (line: Record<string, unknown>): void => { process.stdout.write(JSON.stringify({ ...line, t: Date.now() }) + '\n') }
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 const TOPIC = '/meshbox/headers/1'
-
-const node = await createLibp2p({
-  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  services: { identify: identify(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, fallbackToFloodsub: false }) }
-})
-print({ event: 'started', peerId: node.peerId.toString() })
-await node.dial(multiaddr(init.target))
-node.services.pubsub.subscribe(TOPIC)
-for (let i = 0; i < 100 && node.services.pubsub.getSubscribers(TOPIC).length === 0; i++) await sleep(100)
-print({ event: 'subscribed', peers: node.services.pubsub.getSubscribers(TOPIC).length })
+const init = JSON.parse(process.argv[2] ?? '{}') as { target: string }
+const { pubsub, send, finish } = await startGossipPeer(init.target, TOPIC)
 
 const heard = await new Promise<{ chainId: bigint, network: string, head: Header }>(resolve => {
-  node.services.pubsub.addEventListener('message', (evt) => {
+  pubsub.addEventListener('message', (evt) => {
     if (evt.detail.topic !== TOPIC) return
     const m = decodeMeshMessage(evt.detail.data)
     if (typeof m === 'string' || m.kind !== 'announce') return
@@ -58,19 +38,9 @@ const child = (patch: Partial<Header>): Header => ({
   gasUsed: 0n,
   ...patch
 })
-const send = async (what: string, data: Uint8Array, hash?: string): Promise<void> => {
-  await node.services.pubsub.publish(TOPIC, data)
-  print({ event: 'sent', what, bytes: data.byteLength, ...(hash !== undefined ? { hash } : {}) })
-  await sleep(300)
-}
 const forged = child({ gasUsed: heard.head.gasLimit + 1n })
-await send('forged', encodeMeshMessage({ kind: 'announce', chainId: heard.chainId, network: heard.network, headers: [forged] }), bytesToHex(headerHash(forged)))
+await send('forged', encodeMeshMessage({ kind: 'announce', chainId: heard.chainId, network: heard.network, headers: [forged] }), { hash: bytesToHex(headerHash(forged)) })
 const early = child({ timestamp: heard.head.timestamp })
-await send('early', encodeMeshMessage({ kind: 'announce', chainId: heard.chainId, network: heard.network, headers: [early] }), bytesToHex(headerHash(early)))
+await send('early', encodeMeshMessage({ kind: 'announce', chainId: heard.chainId, network: heard.network, headers: [early] }), { hash: bytesToHex(headerHash(early)) })
 await send('junk', new TextEncoder().encode('these are not headers'))
-await sleep(500)
-print({ event: 'done' })
-
-process.on('SIGTERM', () => {
-  void (async () => { await node.stop(); process.exit(0) })()
-})
+await finish()
