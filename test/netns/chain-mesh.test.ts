@@ -18,11 +18,12 @@ import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import type { AgentProcess } from '../helpers/agent-process.js'
-import { startAnvil, type Anvil } from '../helpers/anvil.js'
+import type { Anvil } from '../helpers/anvil.js'
+import { startChainLine } from '../helpers/chain-line.js'
 import { JsonLines } from '../helpers/json-lines.js'
 import { AgentSet, availability, skipUnlessNetns } from '../helpers/live-agents.js'
 import { createNetnsLab, type NetnsLab } from '../helpers/netns.js'
-import { buildGraph, line, type Graph } from '../helpers/topologies.js'
+import type { Graph } from '../helpers/topologies.js'
 
 const RUNNER = fileURLToPath(new URL('../helpers/hostile-headers-runner.ts', import.meta.url))
 const POLYFILL = fileURLToPath(new URL('../../agent/polyfills.ts', import.meta.url))
@@ -48,20 +49,8 @@ describe('line of three boxes: headers over the mesh', { timeout: 150_000 }, () 
   before(async () => {
     if (availability !== true) return
     lab = createNetnsLab()
-    const spec = line(3)
-    graph = await buildGraph(lab, spec.nodes, spec.edges)
-    anvil = await startAnvil({ lab, ns: graph.ns('n0') })
-    await anvil.mine(150)
-    const checkpoint = (await anvil.block(1n)).hash
-    const env = { MESHBOX_CHAIN_CHECKPOINT_NUMBER: '1', MESHBOX_CHAIN_CHECKPOINT_HASH: checkpoint }
-    const started = await Promise.all(spec.nodes.map(async n => await agents.start({
-      name: n,
-      netns: graph.ns(n),
-      env,
-      // n2 at debug level: after the first rejection from a neighbour, the rest of that minute's are debug lines.
-      args: ['--chain', 'dev', ...(n === 'n0' ? ['--chain-rpc', anvil.url] : []), ...(n === 'n2' ? ['--log-level', 'debug'] : [])]
-    })))
-    started.forEach((a, i) => box.set(spec.nodes[i] as string, a))
+    // n2 at debug level: after the first rejection from a neighbour, the rest of that minute's are debug lines.
+    ;({ graph, anvil } = await startChainLine({ lab, agents, box }, { mine: 150, args: n => ['--chain', 'dev', ...(n === 'n2' ? ['--log-level', 'debug'] : [])] }))
   })
 
   after(async () => {

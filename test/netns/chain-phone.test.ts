@@ -16,10 +16,11 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import type { AgentProcess } from '../helpers/agent-process.js'
-import { startAnvil, type Anvil } from '../helpers/anvil.js'
+import type { Anvil } from '../helpers/anvil.js'
+import { startChainLine } from '../helpers/chain-line.js'
 import { AgentSet, availability, skipUnlessNetns } from '../helpers/live-agents.js'
 import { createNetnsLab, type NetnsLab } from '../helpers/netns.js'
-import { buildGraph, line, type Graph } from '../helpers/topologies.js'
+import type { Graph } from '../helpers/topologies.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const RUNNER = fileURLToPath(new URL('../helpers/phone-runner.ts', import.meta.url))
@@ -45,16 +46,7 @@ describe('a phone on a box two hops from the uplink: verified reads and a transf
   before(async () => {
     if (availability !== true) return
     lab = createNetnsLab()
-    const spec = line(3)
-    graph = await buildGraph(lab, spec.nodes, spec.edges)
-    anvil = await startAnvil({ lab, ns: graph.ns('n0') })
-    await anvil.mine(5)
-    // Boxes without an upstream can only trust a checkpoint they are given (the dev chain has no fixed genesis).
-    const env = { MESHBOX_CHAIN_CHECKPOINT_NUMBER: '1', MESHBOX_CHAIN_CHECKPOINT_HASH: (await anvil.block(1n)).hash }
-    const started = await Promise.all(spec.nodes.map(async n => await agents.start({
-      name: n, netns: graph.ns(n), env, args: n === 'n0' ? [...ARGS, '--chain-rpc', (anvil as Anvil).url] : ARGS
-    })))
-    started.forEach((a, i) => box.set(spec.nodes[i] as string, a))
+    ;({ graph, anvil } = await startChainLine({ lab, agents, box }, { mine: 5, args: () => ARGS }))
   })
 
   after(async () => {
