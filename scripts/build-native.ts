@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { nativeFileName } from '../agent/chain/native.js'
+import type { NpmCpu } from './package/arch.js'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -25,8 +26,8 @@ const SRC = join(ROOT, 'native/crypto')
 const SECP = join(ROOT, 'node_modules/secp256k1/src/secp256k1')
 const NAPI_HEADERS = join(ROOT, 'node_modules/node-api-headers/include')
 
-export type NativeCpu = 'x64' | 'arm64' | 'arm'
-
+/** The CPUs we build for: the same names as npm's `cpu` (and OpenWrt's mapping in package/arch.ts). */
+export type NativeCpu = NpmCpu
 
 const CROSS: Record<NativeCpu, { compiler: string, debian: string }> = {
   x64: { compiler: 'x86_64-linux-gnu-gcc', debian: 'gcc-x86-64-linux-gnu' },
